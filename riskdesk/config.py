@@ -1,0 +1,63 @@
+"""Settings from the environment, with safe defaults.
+
+``DATABASE_URL`` defaults to an SQLite file under ``instance/``; ``SECRET_KEY`` comes from the
+environment or is generated once and kept in ``instance/secret_key`` (mode 0600).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url(instance: Path | None = None) -> str:
+    instance = instance or Path(os.environ.get("RISKDESK_INSTANCE", PROJECT_ROOT / "instance"))
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg (v3).
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    instance.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance / 'riskdesk.sqlite3'}"
+
+
+def load(overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or os.environ.get("RISKDESK_INSTANCE", PROJECT_ROOT / "instance"))
+    settings = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": overrides.get("DATABASE_URL") or database_url(instance),
+        "REPORTS_DIR": os.environ.get("RISKDESK_REPORTS_DIR", str(PROJECT_ROOT / "reports")),
+        "CHECKLISTS_DIR": os.environ.get("RISKDESK_CHECKLISTS_DIR", str(PROJECT_ROOT / "checklists")),
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("RISKDESK_INSECURE_COOKIES") != "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("RISKDESK_INSECURE_COOKIES") != "1",
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "PROPOSALS_PER_PAGE": 25,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("RISKDESK_LOGIN_RATE_LIMIT", "10 per minute"),
+    }
+    settings.update(overrides)
+    if "SECRET_KEY" not in settings:
+        settings["SECRET_KEY"] = _secret_key(Path(settings["INSTANCE_PATH"]))
+    return settings
