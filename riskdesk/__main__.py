@@ -1,0 +1,3 @@
+from riskdesk.cli import main
+
+main(prog_name="python -m riskdesk")

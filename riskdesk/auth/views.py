@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from riskdesk import audit, db
+from riskdesk.auth import roles
+from riskdesk.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from riskdesk.extensions import limiter
+from riskdesk.models import ROLES, User
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Sign in")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)])
+    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", "Passwords differ")])
+    submit = SubmitField("Change password")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("intake.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = db.session()
+        user = session.scalars(select(User).where(User.username == form.username.data.strip())).first()
+        if user and user.active and verify_password(user.password_hash, form.password.data):
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+            login_user(user)
+            audit.record(session, "user.login", actor=user, object_type="user", object_id=user.id)
+            session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record(session, "user.login_failed", object_type="user",
+                     summary=f"Failed sign-in for {form.username.data.strip()[:80]!r}")
+        session.commit()
+        form.password.errors = list(form.password.errors) + ["Wrong username or password."]
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@roles(*ROLES)
+def logout():
+    logout_user()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@roles(*ROLES)
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors = list(form.current.errors) + ["This is not your current password."]
+        else:
+            session = db.session()
+            user = session.get(User, current_user.id)
+            user.password_hash = hash_password(form.new.data)
+            audit.record(session, "user.password_change", actor=user, object_type="user", object_id=user.id)
+            session.commit()
+            flash("Your password has been changed.")
+            return redirect(url_for("intake.index"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,190 @@
+"""Council pages (awaiting decision, decisions, portfolio) and the proposal workflow actions."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from riskdesk import assessments, audit, db, releases, screening_service, workflow
+from riskdesk.auth import roles
+from riskdesk.intake.views import current_db_user, get_proposal
+from riskdesk.models import DECIDED, ROLES, Assessment, Proposal, Report, ScreeningHit
+
+bp = Blueprint("council", __name__)
+EDITORS = ("staff", "admin")
+
+
+@bp.route("/council")
+@roles(*ROLES)
+def index():
+    session = db.session()
+    load = selectinload(Proposal.assessments)
+    awaiting = session.scalars(select(Proposal).options(load).where(Proposal.status.in_(("submitted", "in_review")))
+                               .order_by(Proposal.updated_at)).all()
+    decided = session.scalars(select(Proposal).options(load).where(Proposal.status.in_(DECIDED))
+                              .order_by(Proposal.updated_at.desc()).limit(50)).all()
+    portfolio = []
+    active = releases.active_release(session)
+    for proposal in session.scalars(select(Proposal).options(load).where(
+            Proposal.status.in_(("approved", "approved_with_conditions"))).order_by(Proposal.title)):
+        latest = assessments.latest(proposal)
+        portfolio.append({
+            "proposal": proposal, "assessment": latest,
+            "stale": latest is None or (active is not None and latest.release_id != active.id),
+            "next_review": proposal.next_review_on or _anniversary(proposal),
+        })
+    return render_template("council/index.html", awaiting=awaiting, decided=decided, portfolio=portfolio)
+
+
+def _anniversary(proposal: Proposal) -> dt.date:
+    """Next yearly review date counted from the decision (or creation)."""
+    start = proposal.updated_at.date()
+    today = dt.date.today()
+    years = max(1, today.year - start.year + (1 if (today.month, today.day) >= (start.month, start.day) else 0))
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+@bp.route("/proposals/<int:proposal_id>/transition", methods=["POST"])
+@roles(*ROLES)
+def transition(proposal_id: int):
+    session = db.session()
+    proposal = get_proposal(proposal_id)
+    conditions = request.form.get("conditions", "").splitlines()
+    try:
+        workflow.transition(session, proposal, request.form.get("to_status", ""), actor=current_db_user(),
+                            reason=request.form.get("reason", ""), conditions=conditions)
+    except workflow.TransitionError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("intake.detail", proposal_id=proposal_id)), 400
+    session.commit()
+    flash(f"Status is now {proposal.status.replace('_', ' ')}.")
+    return redirect(url_for("intake.detail", proposal_id=proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/mitigate", methods=["POST"])
+@roles(*EDITORS)
+def mitigate(proposal_id: int):
+    session = db.session()
+    proposal = get_proposal(proposal_id)
+    latest = assessments.latest(proposal)
+    item_id = request.form.get("item_id", "")
+    if latest is None or item_id not in {f["id"] for f in latest.result["findings"]}:
+        abort(400, "item_id: choose a finding of the latest assessment.")
+    try:
+        workflow.accept_mitigation(session, proposal, item_id, request.form.get("mitigation", ""),
+                                   request.form.get("note", ""), actor=current_db_user())
+    except workflow.TransitionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("intake.detail", proposal_id=proposal_id)), 400
+    session.commit()
+    flash(f"{item_id} marked mitigated.")
+    return redirect(url_for("intake.detail", proposal_id=proposal_id))
+
+
+@bp.route("/screening/<int:hit_id>/adjudicate", methods=["POST"])
+@roles(*EDITORS)
+def adjudicate(hit_id: int):
+    session = db.session()
+    hit = session.get(ScreeningHit, hit_id) or abort(404)
+    assessment = session.get(Assessment, hit.assessment_id)
+    try:
+        screening_service.adjudicate(session, hit, request.form.get("verdict", ""), request.form.get("note", ""),
+                                     actor=current_db_user())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("intake.detail", proposal_id=assessment.proposal_id)), 400
+    session.commit()
+    flash("Adjudication recorded.")
+    return redirect(url_for("intake.detail", proposal_id=assessment.proposal_id))
+
+
+def report_inputs(session, proposal: Proposal, status: str) -> dict:
+    latest = assessments.latest(proposal)
+    if latest is None:
+        abort(409, "Assess the proposal before producing a report.")
+    hits = session.scalars(select(ScreeningHit).where(ScreeningHit.assessment_id == latest.id)).all()
+    screening = []
+    for hit in hits:
+        decision = screening_service.adjudication_for(session, hit)
+        screening.append({
+            "query": hit.query, "role": hit.role, "list_source": hit.list_source, "matched_name": hit.matched_name,
+            "entry_uid": hit.entry_uid, "score": hit.score, "why": hit.why,
+            "adjudication": None if decision is None else {
+                "verdict": decision.verdict, "note": decision.note, "by": decision.by_name,
+                "at": decision.at.strftime("%Y-%m-%d")},
+        })
+    release_row = latest.release
+    return {
+        "document": latest.facts, "result": latest.result, "status": status,
+        "release": {"hash": release_row.hash, "created_at": release_row.created_at.strftime("%Y-%m-%d"),
+                    "note": release_row.note,
+                    "scoring": releases.compiled(release_row).scoring.description},
+        "screening": screening if screening_service.active_snapshots(session) or hits else None,
+        "residual": workflow.residual_for(session, proposal),
+        "conditions": proposal.conditions or None,
+    }
+
+
+@bp.route("/proposals/<int:proposal_id>/report.html")
+@roles(*ROLES)
+def report_preview(proposal_id: int):
+    from riskdesk.reports.render import build_context, render_html
+
+    inputs = report_inputs(db.session(), get_proposal(proposal_id), "DRAFT")
+    document, result = inputs.pop("document"), inputs.pop("result")
+    html = render_html(build_context(document, result, **inputs))
+    return Response(html, mimetype="text/html")
+
+
+@bp.route("/proposals/<int:proposal_id>/report.pdf")
+@roles(*ROLES)
+def report_draft_pdf(proposal_id: int):
+    from riskdesk.reports.render import render_report
+
+    inputs = report_inputs(db.session(), get_proposal(proposal_id), "DRAFT")
+    pdf = render_report(inputs.pop("document"), inputs.pop("result"), **inputs)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="proposal-{proposal_id}-draft.pdf"'})
+
+
+@bp.route("/proposals/<int:proposal_id>/issue", methods=["POST"])
+@roles(*EDITORS)
+def issue_report(proposal_id: int):
+    from riskdesk.reports.render import render_report
+    from riskdesk.reports.storage import store_issued
+
+    session = db.session()
+    proposal = get_proposal(proposal_id)
+    inputs = report_inputs(session, proposal, "ISSUED")
+    issued_at = dt.datetime.now(dt.timezone.utc)
+    pdf = render_report(inputs.pop("document"), inputs.pop("result"), issued_at=issued_at.strftime("%Y-%m-%d %H:%M UTC"),
+                        **inputs)
+    filename, sha256 = store_issued(pdf, Path(current_app.config["REPORTS_DIR"]), f"proposal-{proposal.id}")
+    actor = current_db_user()
+    report = Report(proposal_id=proposal.id, assessment_id=assessments.latest(proposal).id, filename=filename,
+                    sha256=sha256, issued_at=issued_at, issued_by_id=actor.id)
+    session.add(report)
+    session.flush()
+    audit.record(session, "report.issue", actor=actor, object_type="report", object_id=report.id,
+                 summary=f"Issued report for proposal {proposal.id}", after={"sha256": sha256, "file": filename})
+    session.commit()
+    flash("Report issued. It will never change; download it from the list below.")
+    return redirect(url_for("intake.detail", proposal_id=proposal.id))
+
+
+@bp.route("/reports/<int:report_id>.pdf")
+@roles(*ROLES)
+def report_issued(report_id: int):
+    from riskdesk.reports.storage import read_issued
+
+    report = db.session().get(Report, report_id) or abort(404)
+    pdf = read_issued(Path(current_app.config["REPORTS_DIR"]), report.filename, report.sha256)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{report.filename}"', "ETag": report.sha256})
