@@ -2,7 +2,7 @@
 
 PyYAML follows YAML 1.1, where an unquoted ``yes``/``no``/``on``/``off`` becomes a boolean; in a
 document full of tri-state answers that silently turns ``yes`` into ``True``. This loader keeps
-only ``true``/``false`` as booleans. Aliases are refused because they let a small file expand into
+only ``true``/``false`` as booleans, and leaves dates as text for the validators. Aliases are refused because they let a small file expand into
 a huge tree.
 """
 from __future__ import annotations
@@ -16,8 +16,11 @@ class SafeLoader(yaml.SafeLoader):
     pass
 
 
+# Dates stay strings here: pydantic parses them, so "2026-13-40" is a validation error with a line,
+# not a crash inside the YAML constructor.
 SafeLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 SafeLoader.add_implicit_resolver(

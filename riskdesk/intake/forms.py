@@ -134,14 +134,17 @@ def form_to_document(form: Form) -> dict:
     """The document the user typed (values as given; the schema validates them)."""
     def convert(field: Field):
         if isinstance(field, FormField):
-            return {name: convert(sub) for name, sub in field.form._fields.items() if name != "remove"}
+            # Blank answers are left out: the schema's defaults fill them, and a blank required
+            # field reads "is required" rather than "'' is not a country code".
+            values = {name: convert(sub) for name, sub in field.form._fields.items() if name != "remove"}
+            return {name: value for name, value in values.items() if value not in ("", None)}
         if isinstance(field, FieldList):
             rows = []
             for entry in field.entries:
                 if entry.form._fields.get("remove") is not None and entry.form.remove.data:
                     continue
                 row = convert(entry)
-                if any(v not in ("", None, [], "unknown", "other") for v in row.values()):
+                if any(v not in ([], "unknown", "other") for v in row.values()):
                     rows.append(row)
             return rows
         data = field.data

@@ -102,8 +102,7 @@ def _handle_form(form, proposal: Proposal | None):
     if form.add_person.data:
         form.document.people.append_entry()
         return _render_form(form, proposal)
-    if not form.validate():  # CSRF and type coercion (e.g. a number field holding letters)
-        return _render_form(form, proposal, 400)
+    type_errors = not form.validate()  # type coercion, e.g. a number field holding letters
     document = form_to_document(form)
     upload = form.attachment.data
     if upload and getattr(upload, "filename", ""):
@@ -116,7 +115,7 @@ def _handle_form(form, proposal: Proposal | None):
         form.document.agreement.form.text.data = text
     draft = bool(form.save_draft.data)
     problems = draft_blocking_problems(document) if draft else validate(document)
-    if problems:
+    if problems or type_errors:
         form.form_errors.extend(_attach_problems(form, problems))
         return _render_form(form, proposal, 400)
     session = db.session()

@@ -1,0 +1,120 @@
+"""axe-core (WCAG 2.0/2.1 A and AA rules) finds no violation on the pages people use.
+
+Each case signs in as the right person, brings the page into the state worth checking (a form with
+errors, a detail page with an assessment, the editor with an impact preview) and runs axe on it.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+
+def _login_page(page: Page, login) -> None:
+    page.goto("/auth/login")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def _login_page_with_error(page: Page, login) -> None:
+    page.goto("/auth/login")
+    page.fill("input[name=username]", "stella")
+    page.fill("input[name=password]", "wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Wrong username or password.")).to_be_visible()
+
+
+def _new_form(page: Page, login) -> None:
+    login("stella")
+    page.goto("/proposals/new")
+    expect(page.get_by_role("button", name="Save draft")).to_be_visible()
+
+
+def _form_with_errors(page: Page, login) -> None:
+    login("stella")
+    page.goto("/proposals/new")
+    page.get_by_role("button", name="Add an intermediary").click()
+    page.get_by_role("button", name="Add a person").click()
+    page.fill('[name="document-title"]', "Ab")
+    page.select_option('[name="document-partner-country"]', "FR")
+    page.fill('[name="document-city-population"]', "-1")
+    page.get_by_role("button", name="Save and check").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert page.locator('[aria-invalid="true"]').count() >= 3
+
+
+def _proposals_list(page: Page, login) -> None:
+    login("stella")
+    page.goto("/proposals?q=mou")
+    expect(page.get_by_text("Port cooperation MoU with a Chinese port group")).to_be_visible()
+
+
+def _assessed_detail(page: Page, login) -> None:
+    login("stella")
+    page.goto("/proposals?q=port")
+    page.get_by_role("link", name="Port cooperation MoU with a Chinese port group").click()
+    page.get_by_role("button", name=re.compile(r"^(Re-)?[Aa]ssess$")).click()
+    expect(page.get_by_text("Assessment done.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Assessment")).to_be_visible()
+
+
+def _council(page: Page, login) -> None:
+    login("carl")
+    page.goto("/council")
+    expect(page.get_by_role("heading", name="Council", level=1)).to_be_visible()
+
+
+def _admin_checklists(page: Page, login) -> None:
+    login("ada")
+    page.goto("/admin/checklists")
+    expect(page.locator("#active-release")).to_be_visible()
+
+
+def _editor_with_preview(page: Page, login) -> None:
+    login("ada")
+    page.goto("/admin/checklists/edit?file=scoring.yaml")
+    page.get_by_role("button", name="Validate and preview impact").click()
+    expect(page.locator("#impact")).to_be_visible()
+
+
+def _editor_with_problems(page: Page, login) -> None:
+    login("ada")
+    page.goto("/admin/checklists/edit?file=scoring.yaml")
+    page.fill("textarea[name=text]", "severity_points: {low: 1\n")
+    page.get_by_role("button", name="Validate and preview impact").click()
+    expect(page.locator("#problems")).to_be_visible()
+
+
+def _users(page: Page, login) -> None:
+    login("ada")
+    page.goto("/admin/users")
+    expect(page.get_by_text("carl").first).to_be_visible()
+
+
+def _audit(page: Page, login) -> None:
+    login("ada")
+    page.goto("/admin/audit")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+PAGES = {
+    "login": _login_page,
+    "login-with-error": _login_page_with_error,
+    "new-proposal-form": _new_form,
+    "form-with-errors": _form_with_errors,
+    "proposals-list": _proposals_list,
+    "assessed-proposal-detail": _assessed_detail,
+    "council": _council,
+    "admin-checklists": _admin_checklists,
+    "checklist-editor-preview": _editor_with_preview,
+    "checklist-editor-problems": _editor_with_problems,
+    "admin-users": _users,
+    "admin-audit": _audit,
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_wcag_a_aa_violations(name, page, login, axe, format_violations):
+    PAGES[name](page, login)
+    violations = axe()
+    assert not violations, f"axe-core violations on {name} ({page.url}):\n{format_violations(violations)}"

@@ -1,0 +1,292 @@
+"""Web behaviour through the Flask test client, on SQLite and PostgreSQL (see conftest)."""
+import hashlib
+import io
+import json
+import re
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from riskdesk.auth import PUBLIC_ENDPOINTS
+from riskdesk.intake.document import dump_yaml, load_path, normalize
+from riskdesk.models import AuditEvent, Proposal, Report
+from tests.conftest import PROJECT_ROOT
+
+DEMO = sorted((PROJECT_ROOT / "demo").glob("*.yaml"))
+
+
+def form_data(document: dict, **extra) -> dict:
+    """The POST body the intake form sends for ``document``."""
+    data = {}
+
+    def walk(value, prefix):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(sub, f"{prefix}-{key}")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, row in enumerate(value):
+                walk(row, f"{prefix}-{index}")
+        elif isinstance(value, list):
+            data[prefix] = value
+        else:
+            data[prefix] = "" if value is None else str(value)
+
+    walk(document, "document")
+    data.update(extra)
+    return data
+
+
+def import_demo(client, path):
+    return client.post("/proposals/import", {"file": (io.BytesIO(path.read_bytes()), path.name)},
+                       token_from="/proposals/import", content_type="multipart/form-data")
+
+
+def sample_url_args(rule):
+    return {arg: 1 if "id" in arg else "yaml" if arg == "fmt" else "scoring.yaml" for arg in rule.arguments}
+
+
+def test_every_route_refuses_anonymous_and_wrong_roles(app, web, users, as_council):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        view = app.view_functions[rule.endpoint]
+        allowed = getattr(view, "allowed_roles", None)
+        assert allowed, f"{rule.endpoint} declares no roles"
+        url = rule.build(sample_url_args(rule))[1] if rule.arguments else rule.rule
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = web.client.open(url, method=method, data={"csrf_token": web.token("/auth/login")})
+        assert response.status_code in (302, 303) and "/auth/login" in response.headers["Location"], rule.endpoint
+        if "council" not in allowed:
+            response = as_council.client.open(url, method=method,
+                                              data={"csrf_token": as_council.token("/council")})
+            assert response.status_code == 403, f"council reached {rule.endpoint}"
+
+
+def test_post_without_csrf_token_is_refused(as_staff):
+    response = as_staff.client.post("/proposals/new", data={"document-title": "No token here"})
+    assert response.status_code == 400 and b"security token" in response.data
+
+
+def test_security_headers(web):
+    response = web.get("/auth/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_wrong_password_is_refused_and_audited(web, users, db_session):
+    response = web.login("stella", "not the password at all")
+    assert response.status_code == 401 and b"Wrong username or password" in response.data
+    assert db_session.scalars(select(AuditEvent).where(AuditEvent.action == "user.login_failed")).first()
+
+
+def test_create_edit_and_every_answer_comes_back(as_staff, db_session):
+    document = load_path(DEMO[1])
+    response = as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+    proposal = db_session.scalars(select(Proposal)).one()
+    assert proposal.document == normalize(document)
+    assert {p.kind for p in proposal.parties} == {"partner", "intermediary", "person", "vendor"}
+    page = as_staff.get(f"/proposals/{proposal.id}/edit").get_data(as_text=True)
+    assert 'value="Example Ports Group Co., Ltd."' in page.replace("&#39;", "'")
+    assert 'name="version_id" value="1"' in page
+    changed = dict(document, title="Port MoU, revised")
+    response = as_staff.post(f"/proposals/{proposal.id}/edit", form_data(changed, save="1", version_id="1"),
+                             token_from="/proposals/new")
+    assert response.status_code in (302, 303)
+    db_session.expire_all()
+    assert db_session.get(Proposal, proposal.id).title == "Port MoU, revised"
+
+
+def test_bad_input_keeps_every_answer_and_marks_fields(as_staff, db_session):
+    document = load_path(DEMO[0])
+    data = form_data(document, save="1")
+    data["document-partner-name"] = ""
+    data["document-city-population"] = "lots"
+    response = as_staff.post("/proposals/new", data, token_from="/proposals/new")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="document-partner-name-error"' in page
+    assert 'id="document-city-population-error"' in page and 'value="lots"' in page
+    assert 'value="Corvallis"' in page and "Either party may end this agreement" in page
+    assert db_session.scalars(select(Proposal)).first() is None
+
+
+def test_draft_can_be_saved_incomplete(as_staff, db_session):
+    response = as_staff.post("/proposals/new", {"document-title": "Early idea: Kyoto", "save_draft": "1"},
+                             token_from="/proposals/new")
+    assert response.status_code in (302, 303)
+    proposal = db_session.scalars(select(Proposal)).one()
+    assert proposal.title == "Early idea: Kyoto" and not proposal.is_complete and proposal.status == "draft"
+
+
+def test_second_editor_gets_a_conflict_and_keeps_what_they_typed(as_staff, db_session):
+    document = load_path(DEMO[0])
+    as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    proposal = db_session.scalars(select(Proposal)).one()
+    first = dict(document, title="First editor's title")
+    assert as_staff.post(f"/proposals/{proposal.id}/edit", form_data(first, save="1", version_id="1"),
+                         token_from="/proposals/new").status_code in (302, 303)
+    second = dict(document, title="Second editor's title")
+    response = as_staff.post(f"/proposals/{proposal.id}/edit", form_data(second, save="1", version_id="1"),
+                             token_from="/proposals/new")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert "Someone else saved this proposal" in page and "Second editor's title" in page
+    db_session.expire_all()
+    assert db_session.get(Proposal, proposal.id).title == "First editor's title"
+
+
+def test_attachment_text_is_extracted(as_staff, db_session):
+    document = load_path(DEMO[0])
+    data = form_data(document, save="1")
+    data["attachment"] = (io.BytesIO(b"The Partner shall have exclusive rights to city data."), "draft.txt")
+    response = as_staff.post("/proposals/new", data, token_from="/proposals/new", content_type="multipart/form-data")
+    assert response.status_code in (302, 303)
+    assert db_session.scalars(select(Proposal)).one().document["agreement"]["text"].startswith("The Partner shall")
+    data["attachment"] = (io.BytesIO(b"MZ\x90\x00binary"), "draft.exe")
+    response = as_staff.post("/proposals/new", data, token_from="/proposals/new", content_type="multipart/form-data")
+    assert response.status_code == 400 and b"is not a PDF, DOCX or plain-text file" in response.data
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_import_export_round_trip(as_staff, db_session, fmt):
+    for path in DEMO:
+        assert import_demo(as_staff, path).status_code in (302, 303)
+    for proposal, path in zip(db_session.scalars(select(Proposal).order_by(Proposal.id)), DEMO):
+        exported = as_staff.get(f"/proposals/{proposal.id}/export.{fmt}").get_data(as_text=True)
+        data = json.loads(exported) if fmt == "json" else yaml.safe_load(exported)
+        assert data == load_path(path)
+        # the form shows exactly what was imported: saving it unchanged changes nothing
+        as_staff.post(f"/proposals/{proposal.id}/edit", form_data(data, save="1", version_id=str(proposal.version_id)),
+                      token_from="/proposals/new")
+        db_session.expire_all()
+        assert db_session.get(Proposal, proposal.id).document == data
+
+
+def test_import_rejects_bad_files_naming_fields(as_staff, db_session):
+    bad = dump_yaml({"title": "x", "city": {"name": "A", "state": "ZZ"}, "agreement": {"type": "mou"},
+                     "partner": {"name": "P", "country": "XX"}})
+    response = as_staff.post("/proposals/import", {"file": (io.BytesIO(bad.encode()), "bad.yaml")},
+                             token_from="/proposals/import", content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert b"partner.country: &#39;XX&#39; is not an ISO 3166-1 country code" in response.data
+    assert db_session.scalars(select(Proposal)).first() is None
+
+
+def test_list_search_filter_and_paginate(app, as_staff, db_session):
+    from riskdesk.intake.services import create_proposal
+
+    base = load_path(DEMO[0])
+    for i in range(30):
+        create_proposal(db_session, dict(base, title=f"Tie number {i:02d}",
+                                         partner=dict(base["partner"], country="JP" if i % 3 == 0 else "FR")))
+    db_session.commit()
+    page = as_staff.get("/proposals?country=JP").get_data(as_text=True)
+    assert "10 proposals" in page
+    page = as_staff.get("/proposals?q=number 07").get_data(as_text=True)
+    assert "1 proposal." in page and "Tie number 07" in page
+    first = as_staff.get("/proposals").get_data(as_text=True)
+    assert "page 1 of 2" in first and 'rel="next"' in first
+    second = as_staff.get("/proposals?page=2").get_data(as_text=True)
+    assert len(re.findall(r"Tie number \d\d", second)) == 5
+
+
+def test_assess_stores_findings_and_marks_stale_under_a_new_release(as_staff, as_admin, published, db_session):
+    import_demo(as_staff, DEMO[1])
+    proposal = db_session.scalars(select(Proposal)).one()
+    assert as_staff.post(f"/proposals/{proposal.id}/assess").status_code in (302, 303)
+    page = as_staff.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Legal bars and requirements" in page and "Why it fired" in page and 'id="stale"' not in page
+    db_session.expire_all()
+    assessment = db_session.get(Proposal, proposal.id).assessments[-1]
+    assert assessment.release_id == published.id and assessment.findings
+    # An administrator publishes a changed release: the old assessment becomes stale.
+    text = published.files["scoring.yaml"].replace("overall_thresholds: {moderate: 4, high: 12, critical: 30}",
+                                                   "overall_thresholds: {moderate: 2, high: 3, critical: 4}")
+    assert text != published.files["scoring.yaml"]
+    response = as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "publish"},
+                             token_from="/admin/checklists")
+    assert response.status_code in (302, 303)
+    assert 'id="stale"' in as_staff.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    as_staff.post(f"/proposals/{proposal.id}/assess")
+    page = as_staff.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert 'id="stale"' not in page and "What changed since the previous assessment" in page
+
+
+def test_impact_preview_lists_a_flipped_rating_and_malformed_edit_changes_nothing(as_staff, as_admin, published,
+                                                                                  db_session):
+    import_demo(as_staff, DEMO[3])  # the Freiburg delegation visit: rated high for its governance gaps
+    text = published.files["scoring.yaml"].replace("overall_thresholds: {moderate: 4, high: 12, critical: 30}",
+                                                   "overall_thresholds: {moderate: 50, high: 60, critical: 70}")
+    text = text.replace("category_thresholds: {moderate: 3, high: 6, critical: 12}",
+                        "category_thresholds: {moderate: 50, high: 60, critical: 70}")
+    response = as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "preview"},
+                             token_from="/admin/checklists")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Impact preview" in page
+    impact_section = page[page.index("Impact preview"):page.index("</section>", page.index("Impact preview"))]
+    assert "Delegation visit from Freiburg on climate planning" in impact_section, impact_section
+    assert "rating high → low" in impact_section, impact_section
+    broken = as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": "severity_points: [oops",
+                                                      "action": "publish"}, token_from="/admin/checklists")
+    assert broken.status_code == 400 and b"line" in broken.data and b"cannot be published" in broken.data
+    from riskdesk.releases import active_release
+
+    db_session.expire_all()
+    assert active_release(db_session).hash == published.hash
+
+
+def test_workflow_with_conditions_mitigation_and_residual(as_staff, as_council, published, db_session):
+    import_demo(as_staff, DEMO[2])
+    proposal = db_session.scalars(select(Proposal)).one()
+    pid = proposal.id
+    assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": "submitted", "reason": "ready"}).status_code == 400
+    as_staff.post(f"/proposals/{pid}/assess")
+    db_session.expire_all()
+    finding = next(f for f in db_session.get(Proposal, pid).assessments[-1].result["findings"]
+                   if f["effect"] != "prohibition")
+    as_staff.post(f"/proposals/{pid}/mitigate", {"item_id": finding["id"], "mitigation": "No partner-paid travel",
+                                                 "note": "agreed with partner"})
+    page = as_staff.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "residual rating after accepted mitigations" in page
+    assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": "submitted", "reason": "ready"}).status_code in (302, 303)
+    # staff may not decide
+    assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": "in_review", "reason": "x"}).status_code in (302, 303)
+    assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": "approved", "reason": "x"}).status_code == 400
+    response = as_council.post(f"/proposals/{pid}/transition",
+                               {"to_status": "approved_with_conditions", "reason": "Council vote 5-2",
+                                "conditions": "No partner-paid travel\nAnnual report to council"},
+                               token_from="/council")
+    assert response.status_code in (302, 303)
+    db_session.expire_all()
+    proposal = db_session.get(Proposal, pid)
+    assert proposal.status == "approved_with_conditions"
+    assert proposal.conditions == ["No partner-paid travel", "Annual report to council"]
+    council_page = as_council.get("/council").get_data(as_text=True)
+    assert proposal.title.replace("'", "&#39;") in council_page and "Portfolio" in council_page
+
+
+def test_issued_report_is_immutable(app, as_staff, published, db_session):
+    import_demo(as_staff, DEMO[1])
+    pid = db_session.scalars(select(Proposal)).one().id
+    as_staff.post(f"/proposals/{pid}/assess")
+    assert as_staff.post(f"/proposals/{pid}/issue").status_code in (302, 303)
+    report = db_session.scalars(select(Report)).one()
+    first = as_staff.get(f"/reports/{report.id}.pdf")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    assert hashlib.sha256(first.data).hexdigest() == report.sha256
+    assert as_staff.get(f"/reports/{report.id}.pdf").data == first.data
+
+
+def test_audit_trail_is_append_only_and_exportable(as_staff, as_admin, db_session):
+    import_demo(as_staff, DEMO[0])
+    events = db_session.scalars(select(AuditEvent)).all()
+    assert {"user.login", "proposal.create"} <= {e.action for e in events}
+    csv_text = as_admin.get("/admin/audit.csv").get_data(as_text=True)
+    assert csv_text.startswith("id,at,actor,action") and "proposal.create" in csv_text
+    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "riskdesk").rglob("*.py"))
+    assert not re.search(r"update\(\s*AuditEvent|delete\(\s*AuditEvent|AuditEvent\)\.\s*(update|delete)", source)
+    assert not re.search(r"session\.delete\(\s*(event|audit)", source)
