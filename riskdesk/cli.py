@@ -105,12 +105,13 @@ def assess(file, fmt, on, checklists_dir):
 def report(file, output, on, checklists_dir):
     """Render the council report (draft) for an intake file as a PDF."""
     from riskdesk.reports.render import render_report
-    from riskdesk.scoring import score
+    from riskdesk.scoring import score, scoring_summary
 
     document = _load_document(file)
     release = _load_release(checklists_dir)
     result = score(document, release, on=on).to_dict()
-    pdf = render_report(document, result, status="DRAFT", release=release_info(release))
+    pdf = render_report(document, result, status="DRAFT", release=release_info(release),
+                        scoring=scoring_summary(release.scoring))
     Path(output).write_bytes(pdf)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
 

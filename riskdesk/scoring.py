@@ -191,3 +191,15 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
         open_questions=tuple(dict.fromkeys(u.question for u in undetermined)),
         undetermined=tuple(undetermined), checklist_release=release.hash, assessed_on=on.isoformat(),
     )
+
+
+def scoring_summary(scoring: Scoring) -> dict:
+    """The rating rules as plain data, for the report's methodology section."""
+    return {
+        "severity_points": dict(scoring.severity_points),
+        "effect_weight": dict(scoring.effect_weight),
+        "thresholds": scoring.overall_thresholds.model_dump(),
+        "category_thresholds": scoring.category_thresholds.model_dump(),
+        "severity_floor": dict(scoring.severity_floor),
+        "description": scoring.description,
+    }

@@ -12,6 +12,7 @@ from riskdesk import assessments, audit, db, releases, screening_service, workfl
 from riskdesk.auth import roles
 from riskdesk.intake.views import current_db_user, get_proposal
 from riskdesk.models import DECIDED, ROLES, Assessment, Proposal, Report, ScreeningHit
+from riskdesk.scoring import scoring_summary
 
 bp = Blueprint("council", __name__)
 EDITORS = ("staff", "admin")
@@ -129,6 +130,7 @@ def report_inputs(session, proposal: Proposal, status: str) -> dict:
         "screening": screening if screening_service.active_snapshots(session) or hits else None,
         "residual": workflow.residual_for(session, proposal),
         "conditions": proposal.conditions or None,
+        "scoring": scoring_summary(releases.compiled(release_row).scoring),
     }
 
 
