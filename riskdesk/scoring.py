@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Mapping
 
+from riskdesk.checklists.conditions import explain
 from riskdesk.checklists.loader import Release
 from riskdesk.checklists.model import CATEGORIES, SEVERITIES, Scoring
 
@@ -170,7 +171,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
         if outcome.truth is True:
             findings.append(Finding(
                 id=item.id, category=item.category, effect=item.effect, severity=item.severity,
-                title=item.title, rationale=item.rationale, because=tuple(dict.fromkeys(outcome.reasons)),
+                title=item.title, rationale=item.rationale, because=explain(outcome.reasons),
                 citations=tuple(
                     {"title": c.title, "url": c.url, "verified": c.verified.isoformat(),
                      "confidence": c.confidence, **({"note": c.note} if c.note else {})}

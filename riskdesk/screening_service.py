@@ -115,3 +115,9 @@ def adjudication_for(session: Session, hit: ScreeningHit) -> Adjudication | None
     return session.scalars(select(Adjudication).where(
         Adjudication.query_key == query_key(hit.query), Adjudication.entry_uid == hit.entry_uid,
         Adjudication.entry_hash == hit.entry_hash).order_by(Adjudication.id.desc())).first()
+
+
+def hits_with_decisions(session: Session, assessment) -> list[tuple[ScreeningHit, Adjudication | None]]:
+    hits = session.scalars(select(ScreeningHit).where(ScreeningHit.assessment_id == assessment.id)
+                           .order_by(ScreeningHit.score.desc())).all()
+    return [(hit, adjudication_for(session, hit)) for hit in hits]

@@ -39,8 +39,8 @@ def checklists():
 
 def impact(session, files: dict[str, str]) -> list[dict]:
     """Re-score every open and active proposal under the active and the draft release; list differences."""
+    draft = build_release(files)  # refuse a malformed draft before any other work
     current = releases.compiled(_active_or_404(session))
-    draft = build_release(files)
     changes = []
     for proposal in session.scalars(select(Proposal).where(Proposal.status.in_(OPEN_AND_ACTIVE)).order_by(Proposal.id)):
         if validate(proposal.document):
@@ -65,21 +65,24 @@ def edit_checklist():
     if request.method == "GET":
         if name not in active.files:
             abort(404, f"There is no checklist file {name!r} in the active release.")
-        return render_template("admin/edit.html", name=name, text=active.files[name], problems=[], changes=None)
+        return render_template("admin/edit.html", name=name, text=active.files[name], note="", problems=[],
+                               changes=None)
     text = request.form.get("text", "").replace("\r\n", "\n")
+    note = request.form.get("note", "").strip()[:500]
     if not name or ".." in name or not name.endswith((".yaml", ".yml")):
         abort(400, "file: a checklist file name ending in .yaml is required.")
     files = {**active.files, name: text}
     try:
         changes = impact(session, files)
     except ChecklistError as exc:
-        return render_template("admin/edit.html", name=name, text=text, problems=exc.problems, changes=None), 400
+        return render_template("admin/edit.html", name=name, text=text, note=note, problems=exc.problems,
+                               changes=None), 400
     if request.form.get("action") == "publish":
-        row = releases.publish(session, files, actor=current_db_user(), note=request.form.get("note", "") or f"Edited {name}")
+        row = releases.publish(session, files, actor=current_db_user(), note=note or f"Edited {name}")
         session.commit()
         flash(f"Published release {row.hash[:12]}. Open assessments made under the previous release are now marked stale.")
         return redirect(url_for("admin.checklists"))
-    return render_template("admin/edit.html", name=name, text=text, problems=[], changes=changes)
+    return render_template("admin/edit.html", name=name, text=text, note=note, problems=[], changes=changes)
 
 
 @bp.route("/checklists/<int:release_id>/activate", methods=["POST"])

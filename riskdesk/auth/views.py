@@ -34,7 +34,7 @@ class PasswordForm(FlaskForm):
 def _safe_next(target: str | None) -> str:
     if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("intake.index")
+    return url_for("intake.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

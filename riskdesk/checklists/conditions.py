@@ -2,24 +2,57 @@
 
 An evaluator takes the (normalised) intake document and returns an ``Outcome``: the truth in
 three-valued logic (``True``, ``False`` or ``None`` for *undetermined*, when an answer it needs is
-``unknown``), the plain-language reasons for that truth, and the unknown fields that left it
-undetermined. No ``eval``: every operator is a small Python function chosen at compile time.
+``unknown``), the reasons for that truth, and the unknown fields that left it undetermined. Reasons
+are zero-argument callables that build the plain-language sentence only when a report needs it
+(``explain``), so evaluating a whole release stays cheap. No ``eval``: every operator is a small
+Python function chosen at compile time.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Callable
+from functools import lru_cache
+from typing import Callable, NamedTuple
 
 from riskdesk.checklists.model import AllOf, AnyOf, FieldTest, NamedList, NotOf
-from riskdesk.intake.document import FieldInfo, field_values
+from riskdesk.intake.document import FieldInfo, country_name
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     truth: bool | None
-    reasons: tuple[str, ...] = ()
-    unknown: tuple[str, ...] = field(default=())
+    reasons: tuple[Callable[[], str], ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+def explain(reasons) -> tuple[str, ...]:
+    """The plain-language sentences of an outcome's reasons, without repeats."""
+    return tuple(dict.fromkeys(reason() for reason in reasons))
+
+
+def _getter(path: str, info: FieldInfo) -> Callable[[dict], list]:
+    """A fast accessor returning every value at ``path`` (rows of repeated sections each add one)."""
+    parts = path.split(".")
+    if not info.repeated:
+        def get(doc: dict) -> list:
+            value = doc
+            for part in parts:
+                value = value.get(part) if isinstance(value, dict) else None
+            return value if isinstance(value, list) else [value]
+        return get
+    head = parts[0]
+    rest = parts[1:]
+
+    def get_rows(doc: dict) -> list:
+        values = []
+        for row in doc.get(head) or ():
+            value = row
+            for part in rest:
+                value = value.get(part) if isinstance(value, dict) else None
+            values.append(value)
+        return values
+    return get_rows
+
+
+_country_label = lru_cache(maxsize=512)(country_name)
 
 
 Evaluator = Callable[[dict], Outcome]
@@ -110,30 +143,27 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
     op = test.operator
     operand = test.operand
     can_be_unknown = "unknown" in info.values
+    field_values = _getter(path, info)
 
     def shown(value) -> str:
-        label = ""
-        if info.kind == "country" and isinstance(value, str) and value:
-            from riskdesk.intake.document import country_name
-
-            label = country_name(value)
+        label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
         return f"{_quote(value)} ({label})" if label and label != value else _quote(value)
 
     if op == "is_unknown":
         def evaluate(doc: dict) -> Outcome:
-            values = field_values(doc, path)
+            values = field_values(doc)
             if "unknown" in values:
-                return Outcome(True, (f"{path} is unknown (not yet answered)",))
-            return Outcome(False, (f"{path} is answered ({_join(v for v in values if not _blank(v)) or 'blank'})",))
+                return Outcome(True, (lambda: f"{path} is unknown (not yet answered)",))
+            return Outcome(False, (lambda: f"{path} is answered ({_join(v for v in values if not _blank(v)) or 'blank'})",))
 
         return evaluate
 
     if op == "is_blank":
         def evaluate(doc: dict) -> Outcome:
-            values = [v for v in field_values(doc, path) if not _blank(v)]
+            values = [v for v in field_values(doc) if not _blank(v)]
             if not values:
-                return Outcome(True, (f"{path} is blank",))
-            return Outcome(False, (f"{path} is filled in",))
+                return Outcome(True, (lambda: f"{path} is blank",))
+            return Outcome(False, (lambda: f"{path} is filled in",))
 
         return evaluate
 
@@ -143,11 +173,11 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
         limit = float(operand)
 
         def evaluate(doc: dict) -> Outcome:
-            values = [v for v in field_values(doc, path) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            values = [v for v in field_values(doc) if isinstance(v, (int, float)) and not isinstance(v, bool)]
             hits = [v for v in values if compare(float(v), limit)]
             if hits:
-                return Outcome(True, (f"{path} is {_join(hits)} ({words} {operand:g})",))
-            return Outcome(False, (f"{path} is {_join(values) or 'blank'}, not {words} {operand:g}",))
+                return Outcome(True, (lambda: f"{path} is {_join(hits)} ({words} {operand:g})",))
+            return Outcome(False, (lambda: f"{path} is {_join(values) or 'blank'}, not {words} {operand:g}",))
 
         return evaluate
 
@@ -163,14 +193,14 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
 
         def evaluate(doc: dict) -> Outcome:
             found: list[str] = []
-            for value in field_values(doc, path):
+            for value in field_values(doc):
                 if isinstance(value, str) and value:
                     found.extend(m.group(0) for m in pattern.finditer(value))
             if found:
                 unique = list(dict.fromkeys(f.strip() for f in found))
                 suffix = f' (on the list "{named.title}")' if op == "mentions_list" else ""
-                return Outcome(True, (f"{path} mentions {_join(unique)}{suffix}",))
-            return Outcome(False, (f"{path} does not mention {described}",))
+                return Outcome(True, (lambda: f"{path} mentions {_join(unique)}{suffix}",))
+            return Outcome(False, (lambda: f"{path} does not mention {described}",))
 
         return evaluate
 
@@ -212,16 +242,16 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
     negate = op in ("not_equals", "not_in")
 
     def evaluate(doc: dict) -> Outcome:
-        values = [v for v in field_values(doc, path) if not _blank(v)]
+        values = [v for v in field_values(doc) if not _blank(v)]
         if can_be_unknown and "unknown" in values and not any(member(v) for v in values):
             return Outcome(None, (), (path,))
         hits = [v for v in values if member(v)]
         if negate:
             if hits:
-                return Outcome(False, (yes_text(hits[0]),))
-            return Outcome(True, (no_text(values),))
+                return Outcome(False, (lambda: yes_text(hits[0]),))
+            return Outcome(True, (lambda: no_text(values),))
         if hits:
-            return Outcome(True, tuple(yes_text(v) for v in dict.fromkeys(hits)))
-        return Outcome(False, (no_text(values),))
+            return Outcome(True, tuple((lambda v=v: yes_text(v)) for v in dict.fromkeys(hits)))
+        return Outcome(False, (lambda: no_text(values),))
 
     return evaluate

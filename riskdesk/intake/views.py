@@ -230,9 +230,11 @@ def detail(proposal_id: int):
             changes=(assessments.compare(proposal.assessments[-2].result, result)
                      if len(proposal.assessments) > 1 else None),
         )
-    from riskdesk import workflow
+    from riskdesk import screening_service, workflow
 
     context.update(workflow.detail_context(session, proposal))
+    context["screening"] = screening_service.hits_with_decisions(session, assessment) if assessment else []
+    context["screening_lists"] = screening_service.active_snapshots(session)
     return render_template("intake/detail.html", **context)
 
 

@@ -141,7 +141,7 @@ def _core_tokens(name: str, tokens: tuple[str, ...], kind: str) -> frozenset[int
                 return frozenset(core)
         idx = [i for i, t in enumerate(tokens) if t not in _PARTICLES] or list(range(len(tokens)))
         return frozenset({idx[0], idx[-1]})
-    core = {i for i, t in enumerate(tokens) if t not in _PARTICLES}
+    core = {i for i, t in enumerate(tokens) if t not in _PARTICLES and t not in LEGAL_FORMS}
     return frozenset(core or range(len(tokens)))
 
 
@@ -201,6 +201,18 @@ def _align(
     """Greedy one-to-one pairing of listed tokens with query tokens."""
     if cache is None:
         cache = {}
+    # cheap rejection first: every core token needs a counterpart in the query
+    for ci in core:
+        ct = c[ci]
+        for qt in q:
+            key = (qt, ct)
+            sim = cache.get(key)
+            if sim is None:
+                sim = cache[key] = _token_sim(qt, ct)
+            if sim >= 75.0:
+                break
+        else:
+            return 0.0, {"tokens_matched": 0.0, "initials": 0.0}
     pairs = []
     for ci, ct in enumerate(c):
         for qi, qt in enumerate(q):

@@ -42,7 +42,7 @@ _STRONG_FORMS = frozenset(
 # as the last token (or as the first token for the ones Russian/Ukrainian/Indonesian
 # names put in front), and only when something else remains.
 _WEAK_TRAILING = frozenset(
-    "co sa ag ab as ao pao oao zao tov bv nv oy kg lp se sl pt cv sas sc spa ou oyj asa aps kk ltd pvt".split()
+    "co sa ag ab as ao bv nv oy kg lp se sl pt cv sas sc spa ou oyj asa aps kk ltd pvt".split()
 )
 _WEAK_LEADING = frozenset("ao pao oao zao pt tov chp ip".split())
 # Multi-word legal forms (matched as whole token sequences, longest first).
@@ -111,6 +111,10 @@ LEGAL_WORDS = frozenset(
     "obshchestvo aktsionernoe aktsionernoye otvetstvennostiu otvetstvennostyu ogranichennoi "
     "ogranichennoy".split()
 )
+_PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _p in _PHRASES:
+    if len(_p) > 1:
+        _PHRASES_BY_FIRST[_p[0]] = _PHRASES_BY_FIRST.get(_p[0], ()) + (_p,)
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir".split())
 
 LEGAL_FORMS = frozenset(_STRONG_FORMS | _WEAK_TRAILING | _WEAK_LEADING)
@@ -134,7 +138,7 @@ def tokenize(text: str) -> list[str]:
     return _NON_ALNUM.sub(" ", s).split()
 
 
-def strip_legal_forms(tokens: list[str] | tuple[str, ...]) -> list[str]:
+def strip_legal_forms(tokens: list[str] | tuple[str, ...], edges: bool = True) -> list[str]:
     """Remove legal-form words/phrases and honorifics; never returns an empty list
     for a non-empty input (a name that is *only* a legal form keeps its tokens)."""
     toks = list(tokens)
@@ -144,9 +148,9 @@ def strip_legal_forms(tokens: list[str] | tuple[str, ...]) -> list[str]:
     i = 0
     n = len(toks)
     while i < n:
-        for phrase in _PHRASES:
+        for phrase in _PHRASES_BY_FIRST.get(toks[i], ()):  # longest first
             k = len(phrase)
-            if tuple(toks[i : i + k]) == phrase and k > 1:
+            if tuple(toks[i : i + k]) == phrase:
                 i += k
                 break
         else:
@@ -155,10 +159,10 @@ def strip_legal_forms(tokens: list[str] | tuple[str, ...]) -> list[str]:
                 out.append(t)
             i += 1
     # weak forms only at the edges
-    while len(out) > 1 and out[-1] in _WEAK_TRAILING:
+    while edges and len(out) > 1 and out[-1] in _WEAK_TRAILING:
         out.pop()
-    while len(out) > 1 and out[0] in _WEAK_LEADING:
-        out.pop(0)
+    # leading short forms (AO, PAO, ZAO, PT, TOV) are also surnames ("PAO, Yu Yi"): kept;
+    # the matcher treats an unmatched legal-form word as nearly free
     return out or toks
 
 
@@ -166,7 +170,10 @@ def strip_legal_forms(tokens: list[str] | tuple[str, ...]) -> list[str]:
 def name_tokens(text: str, drop_legal: bool = True) -> tuple[str, ...]:
     toks = tokenize(text)
     if drop_legal:
-        toks = strip_legal_forms(toks)
+        # "PAO, Yu Yi" / "SA, Kim": a one-word surname before the comma is not a legal form
+        head = text.split(",", 1)[0] if "," in text else ""
+        keep_edges = bool(head) and len(tokenize(head)) == 1 and tokenize(head)[0] in _WEAK_LEADING | _WEAK_TRAILING
+        toks = strip_legal_forms(toks, edges=not keep_edges)
     return tuple(toks)
 
 

@@ -23,7 +23,7 @@ import pytest
 
 os.environ.setdefault("RISKDESK_LOGIN_RATE_LIMIT", "1000 per minute")
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from riskdesk import create_app  # noqa: E402
@@ -36,6 +36,8 @@ AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery staple"  # same as tests/conftest.py
 USERS = {"stella": ["staff"], "carl": ["council"], "ada": ["admin", "staff"]}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TIMEOUT_MS = 20_000  # generous: the impact preview re-scores every proposal, and CI machines are shared
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
@@ -117,7 +119,7 @@ def browser():
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer):
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()
@@ -127,9 +129,15 @@ def _login(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/auth/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert "/auth/login" not in page.url, f"login as {username} failed: still on {page.url}"
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    """The password every test user has."""
+    return PASSWORD
 
 
 @pytest.fixture(scope="module")

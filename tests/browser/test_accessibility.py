@@ -34,7 +34,9 @@ def _form_with_errors(page: Page, login) -> None:
     login("stella")
     page.goto("/proposals/new")
     page.get_by_role("button", name="Add an intermediary").click()
+    expect(page.locator('[name="document-intermediaries-0-name"]')).to_be_visible()
     page.get_by_role("button", name="Add a person").click()
+    expect(page.locator('[name="document-people-0-name"]')).to_be_visible()
     page.fill('[name="document-title"]', "Ab")
     page.select_option('[name="document-partner-country"]', "FR")
     page.fill('[name="document-city-population"]', "-1")
@@ -118,3 +120,12 @@ def test_no_wcag_a_aa_violations(name, page, login, axe, format_violations):
     PAGES[name](page, login)
     violations = axe()
     assert not violations, f"axe-core violations on {name} ({page.url}):\n{format_violations(violations)}"
+
+
+def test_axe_harness_reports_known_violations(page, axe, format_violations):
+    """Guards the check itself: a page with known WCAG failures must not come back clean."""
+    page.set_content('<html><head><title>t</title></head><body><main><img src="data:,">'
+                     '<input type="text" name="q"></main></body></html>')
+    ids = {v["id"] for v in axe()}
+    assert {"html-has-lang", "image-alt", "label"} <= ids, ids
+    assert "image-alt" in format_violations(axe())

@@ -26,10 +26,10 @@ def test_wrong_password_shows_error_and_stays_signed_out(page):
     assert "/auth/login" in page.url
 
 
-def test_staff_login_reaches_proposals(page):
+def test_staff_login_reaches_proposals(page, password):
     page.goto("/proposals")  # login form with next=/proposals
     page.fill("input[name=username]", "stella")
-    page.fill("input[name=password]", "correct horse battery staple")
+    page.fill("input[name=password]", password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/proposals")
     expect(page.get_by_role("button", name="Sign out stella")).to_be_visible()

@@ -1,6 +1,6 @@
 """Measured quality on the labelled evaluation set built from the real SDN file.
 
-Floors sit a little below the measured figures (recall 99.3 %, false-positive rate
+Floors sit a little below the measured figures (recall 99.7 %, false-positive rate
 0.1 % at DEFAULT_THRESHOLD on 700 + 700 cases, seed 20261126): a change that loses
 recall or adds false positives fails here. See docs/screening.md.
 """
@@ -12,7 +12,7 @@ import pytest
 from riskdesk.screening.evaluation import VARIANTS, build_evaluation_set, evaluate, evaluate_matcher
 from riskdesk.screening.normalize import normalize_name
 
-RECALL_FLOOR = 0.960
+RECALL_FLOOR = 0.965
 FPR_CEILING = 0.020
 VARIANT_FLOOR = 0.90
 

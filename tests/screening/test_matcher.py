@@ -138,3 +138,47 @@ def test_cleared_hit_stays_quiet_until_the_listing_changes():
     m2 = Matcher((changed, *ENTRIES[1:]))
     (again,) = m2.screen("Ivan Petrovich Ivanov", kind="person", cleared=cleared)
     assert again.entry.uid == "T-1" and not is_cleared(again, cleared)
+
+
+def test_other_lists_screen_the_same_way(opensanctions, csl):
+    m = Matcher(opensanctions.entries)
+    (hit, *_) = m.screen("Джамбулат Галимов")  # Cyrillic for DZHAMBULAT GALIMOV
+    assert hit.entry.name == "DZHAMBULAT GALIMOV" and hit.entry.source == "OpenSanctions: INTERPOL Red Notices"
+    assert "OpenSanctions" in hit.why
+    m = Matcher(csl.entries)
+    (hit, *_) = m.screen("Adrian Manuel Hernández")
+    assert hit.entry.name == "ADRIAN MANUEL HERNANDEZ" and hit.entry.source.startswith("CSL: Denied Persons")
+
+
+def test_package_is_pure():
+    """No web framework or database imports anywhere in riskdesk.screening."""
+    import ast
+    from pathlib import Path
+
+    import riskdesk.screening as pkg
+
+    for path in Path(pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in {"flask", "sqlalchemy", "werkzeug", "flask_wtf", "alembic"}, (path.name, name)
+
+
+def test_short_legal_forms_are_nearly_free_but_surnames_survive():
+    m = Matcher(
+        [
+            ListEntry(uid="1", source="t", name="PAO, Yu Yi", kind="person"),
+            ListEntry(uid="2", source="t", name="PAO ROSNEFT", kind="entity"),
+            ListEntry(uid="3", source="t", name="ROSNEFT TRADING S.A.", kind="entity"),
+        ]
+    )
+    assert _uids(m.screen("Pao Yu Yi")) == ["1"]
+    assert _uids(m.screen("Yu Yi")) == []  # the surname is a core word
+    assert _uids(m.screen("Rosneft")) == ["2"]
+    assert _uids(m.screen("Public Joint Stock Company Rosneft")) == ["2"]
+    assert _uids(m.screen("Rosneft Trading")) == ["3"]

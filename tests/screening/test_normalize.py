@@ -35,7 +35,8 @@ def test_weak_forms_only_at_the_edges():
     assert normalize_name("SA Kim Trading") == "sa kim trading"
     assert normalize_name("Kim Trading SA") == "kim trading"
     assert normalize_name("Co Thanh Nguyen") == "co thanh nguyen"
-    assert strip_legal_forms(["ao", "rosneft"]) == ["rosneft"]
+    assert strip_legal_forms(["rosneft", "sa"]) == ["rosneft"]
+    assert strip_legal_forms(["pao", "yu", "yi"]) == ["pao", "yu", "yi"]  # also a surname
     assert normalize_name("Acme LLC", drop_legal=False) == "acme llc"
 
 
@@ -65,3 +66,10 @@ def test_transliteration_keys():
     assert skeleton("usama") == skeleton("osama")
     assert phonetic("dzhalal") == phonetic("jalal") == "jalal"
     assert phonetic("khadzhdzhlu") == phonetic("hajjlu")
+
+
+def test_dotted_initialisms_and_russian_endings():
+    assert normalize_name("BIOESPORT S.A. DE C.V") == normalize_name("Bioesport SA de CV") == "bioesport"
+    assert normalize_name("U.S. Steel") == "us steel"
+    assert normalize_name("Oluwole A. Smith") == "oluwole a smith"
+    assert phonetic("smirnoff") == phonetic("smirnov")
