@@ -172,11 +172,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
             findings.append(Finding(
                 id=item.id, category=item.category, effect=item.effect, severity=item.severity,
                 title=item.title, rationale=item.rationale, because=explain(outcome.reasons),
-                citations=tuple(
-                    {"title": c.title, "url": c.url, "verified": c.verified.isoformat(),
-                     "confidence": c.confidence, **({"note": c.note} if c.note else {})}
-                    for c in item.citations
-                ),
+                citations=item.citation_data,
                 mitigations=item.mitigations, jurisdiction=item.jurisdiction,
             ))
         elif outcome.truth is None:

@@ -37,6 +37,12 @@ def form_data(document: dict, **extra) -> dict:
     return data
 
 
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages).replace("\n", " ")
+
+
 def import_demo(client, path):
     return client.post("/proposals/import", {"file": (io.BytesIO(path.read_bytes()), path.name)},
                        token_from="/proposals/import", content_type="multipart/form-data")
@@ -267,6 +273,11 @@ def test_workflow_with_conditions_mitigation_and_residual(as_staff, as_council, 
     assert proposal.conditions == ["No partner-paid travel", "Annual report to council"]
     council_page = as_council.get("/council").get_data(as_text=True)
     assert proposal.title.replace("'", "&#39;") in council_page and "Portfolio" in council_page
+    # the issued report carries the decision and its conditions
+    assert as_staff.post(f"/proposals/{pid}/issue").status_code in (302, 303)
+    report = db_session.scalars(select(Report)).one()
+    text = pdf_text(as_staff.get(f"/reports/{report.id}.pdf").data)
+    assert "Annual report to council" in text and "Council vote 5-2" in text
 
 
 def test_issued_report_is_immutable(app, as_staff, published, db_session):

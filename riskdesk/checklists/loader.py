@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -43,7 +44,7 @@ class ChecklistError(ValueError):
         super().__init__("\n".join(map(str, problems)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledItem:
     """A checklist item ready to evaluate; ``check`` is compiled once per release."""
 
@@ -62,6 +63,15 @@ class CompiledItem:
     effective_from: dt.date | None
     effective_until: dt.date | None
     check: Evaluator = field(repr=False, compare=False)
+
+    @cached_property
+    def citation_data(self) -> tuple[dict, ...]:
+        """Citations as the plain dicts a result carries (built once per release, not per finding)."""
+        return tuple(
+            {"title": c.title, "url": c.url, "verified": c.verified.isoformat(), "confidence": c.confidence,
+             **({"note": c.note} if c.note else {})}
+            for c in self.citations
+        )
 
     def applies(self, state: str, on: dt.date) -> bool:
         if self.jurisdiction and self.jurisdiction != "US" and self.jurisdiction != f"US-{state}":

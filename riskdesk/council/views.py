@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from riskdesk import assessments, audit, db, releases, screening_service, workflow
 from riskdesk.auth import roles
 from riskdesk.intake.views import current_db_user, get_proposal
-from riskdesk.models import DECIDED, ROLES, Assessment, Proposal, Report, ScreeningHit
+from riskdesk.models import DECIDED, ROLES, Assessment, Proposal, Report, ScreeningHit, Transition
 from riskdesk.scoring import scoring_summary
 
 bp = Blueprint("council", __name__)
@@ -122,6 +122,9 @@ def report_inputs(session, proposal: Proposal, status: str) -> dict:
                 "at": decision.at.strftime("%Y-%m-%d")},
         })
     release_row = latest.release
+    decided = session.scalars(select(Transition).where(Transition.proposal_id == proposal.id,
+                                                       Transition.to_status.in_(DECIDED))
+                              .order_by(Transition.id.desc())).first()
     return {
         "document": latest.facts, "result": latest.result, "status": status,
         "release": {"hash": release_row.hash, "created_at": release_row.created_at.strftime("%Y-%m-%d"),
@@ -131,6 +134,9 @@ def report_inputs(session, proposal: Proposal, status: str) -> dict:
         "residual": workflow.residual_for(session, proposal),
         "conditions": proposal.conditions or None,
         "scoring": scoring_summary(releases.compiled(release_row).scoring),
+        "decision": None if decided is None else {
+            "outcome": decided.to_status, "date": decided.at.strftime("%Y-%m-%d"),
+            "by": decided.by.username if decided.by else "", "note": decided.reason},
     }
 
 
