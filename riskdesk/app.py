@@ -18,7 +18,6 @@ def build_app(overrides: dict | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     app.config.update(settings.load(overrides))
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
     Path(app.config["REPORTS_DIR"]).mkdir(parents=True, exist_ok=True)
 
     from riskdesk import auth, db, security

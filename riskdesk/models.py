@@ -55,6 +55,9 @@ class Proposal(Base):
     __tablename__ = "proposal"
     __table_args__ = (
         Index("ix_proposal_status_updated", "status", "updated_at"),
+        Index("ix_proposal_state_updated", "city_state", "updated_at"),
+        Index("ix_proposal_country_updated", "partner_country", "updated_at"),
+        Index("ix_proposal_type_updated", "agreement_type", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

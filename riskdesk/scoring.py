@@ -90,9 +90,10 @@ def higher(*ratings: str) -> str:
     return max(ratings, key=RATINGS.index)
 
 
-def finding_points(finding: Mapping | Finding, scoring: Scoring) -> float:
-    get = finding.get if isinstance(finding, Mapping) else lambda k: getattr(finding, k)
-    return scoring.severity_points[get("severity")] * scoring.effect_weight[get("effect")]
+def _key_fields(finding: Mapping | Finding) -> tuple[str, str, str]:
+    if isinstance(finding, dict):
+        return finding["category"], finding["severity"], finding["effect"]
+    return finding.category, finding.severity, finding.effect
 
 
 def rate(findings: Iterable[Mapping | Finding], scoring: Scoring) -> dict:
@@ -102,18 +103,17 @@ def rate(findings: Iterable[Mapping | Finding], scoring: Scoring) -> dict:
     keep or raise each rating. Also used for the *residual* rating (findings left after accepted
     mitigations).
     """
-    findings = list(findings)
-    get = lambda f, k: f[k] if isinstance(f, Mapping) else getattr(f, k)  # noqa: E731
-    per_category = {c: 0.0 for c in CATEGORIES}
+    per_category = dict.fromkeys(CATEGORIES, 0.0)
     overall = "low"
     prohibited = False
+    points_of, weight_of, floors = scoring.severity_points, scoring.effect_weight, scoring.severity_floor
     for finding in findings:
-        points = finding_points(finding, scoring)
-        per_category[get(finding, "category")] += points
-        floor = scoring.severity_floor.get(get(finding, "severity"))
+        category, severity, effect = _key_fields(finding)
+        per_category[category] += points_of[severity] * weight_of[effect]
+        floor = floors.get(severity)
         if floor:
             overall = higher(overall, floor)
-        if get(finding, "effect") == "prohibition":
+        if effect == "prohibition":
             prohibited = True
             overall = higher(overall, scoring.prohibition_rating)
     categories = {

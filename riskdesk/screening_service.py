@@ -57,7 +57,10 @@ def active_snapshots(session: Session) -> list[ListSnapshot]:
 
 
 def query_key(name: str) -> str:
-    return " ".join(name.casefold().split())[:200]
+    """The matcher's normalised name key (word order ignored), so "IVANOV, Ivan" clears "Ivan Ivanov"."""
+    from riskdesk.screening.matcher import query_key as normalised
+
+    return normalised(name)[:200]
 
 
 def screen_proposal(session: Session, proposal: Proposal) -> tuple[list[dict], list[ScreeningHit]]:

@@ -198,6 +198,9 @@ def test_list_search_filter_and_paginate(app, as_staff, db_session):
     assert "page 1 of 2" in first and 'rel="next"' in first
     second = as_staff.get("/proposals?page=2").get_data(as_text=True)
     assert len(re.findall(r"Tie number \d\d", second)) == 5
+    # "%" and "_" are searched literally, not as wildcards
+    assert "0 proposals" in as_staff.get("/proposals?q=%25").get_data(as_text=True)
+    assert "0 proposals" in as_staff.get("/proposals?q=_").get_data(as_text=True)
 
 
 def test_assess_stores_findings_and_marks_stale_under_a_new_release(as_staff, as_admin, published, db_session):

@@ -211,7 +211,7 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
         members |= {a.casefold() for v in named.values for a in v.aliases}
 
         def member(value) -> bool:
-            return isinstance(value, str) and value.casefold() in members
+            return value in members or (value.__class__ is str and value.casefold() in members)
 
         def yes_text(v) -> str:
             return f'{path} is {shown(v)}, which is on the list "{named.title}"'
@@ -223,8 +223,7 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
         folded = {str(e).casefold() if isinstance(e, str) else e for e in expected}
 
         def member(value) -> bool:
-            key = value.casefold() if isinstance(value, str) else value
-            return key in folded
+            return value in folded or (value.__class__ is str and value.casefold() in folded)
 
         if op in ("equals", "not_equals"):
             def yes_text(v) -> str:
@@ -242,10 +241,10 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
     negate = op in ("not_equals", "not_in")
 
     def evaluate(doc: dict) -> Outcome:
-        values = [v for v in field_values(doc) if not _blank(v)]
-        if can_be_unknown and "unknown" in values and not any(member(v) for v in values):
-            return Outcome(None, (), (path,))
+        values = [v for v in field_values(doc) if v is not None and v != "" and v != []]
         hits = [v for v in values if member(v)]
+        if can_be_unknown and not hits and "unknown" in values:
+            return Outcome(None, (), (path,))
         if negate:
             if hits:
                 return Outcome(False, (lambda: yes_text(hits[0]),))

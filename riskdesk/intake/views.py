@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from riskdesk import assessments, db, releases
 from riskdesk.auth import roles
@@ -50,9 +50,9 @@ def index():
     query = select(Proposal)
     text = args.get("q", "").strip()[:100]
     if text:
-        like = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Proposal.title).like(like), func.lower(Proposal.partner_name).like(like),
-                                func.lower(Proposal.city_name).like(like)))
+        needle = text.lower()  # autoescape: "%" and "_" are searched for literally, not as wildcards
+        query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True)
+                                  for column in (Proposal.title, Proposal.partner_name, Proposal.city_name))))
     filters = {"state": Proposal.city_state, "country": Proposal.partner_country,
                "type": Proposal.agreement_type, "status": Proposal.status}
     for name, column in filters.items():
@@ -63,7 +63,7 @@ def index():
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(args.get("page", 1, type=int) or 1, 1), pages)
-    rows = session.scalars(query.options(selectinload(Proposal.assessments).load_only(
+    rows = session.scalars(query.options(defer(Proposal.document), selectinload(Proposal.assessments).load_only(
         Assessment.id, Assessment.proposal_id, Assessment.rating)).order_by(Proposal.updated_at.desc(), Proposal.id.desc())
                            .limit(per_page).offset((page - 1) * per_page)).all()
     params = {k: v for k, v in args.items() if k != "page" and v}

@@ -132,7 +132,7 @@ def _core_tokens(name: str, tokens: tuple[str, ...], kind: str) -> frozenset[int
     if kind == "person" or (kind == "unknown" and "," in name):
         if "," in name:
             last, _, first = name.partition(",")
-            n_last = len(name_tokens(last, False))
+            n_last = len(name_tokens(last))
             given = [i for i in range(n_last, len(tokens)) if tokens[i] not in _PARTICLES]
             core = {i for i in range(min(n_last, len(tokens))) if tokens[i] not in _PARTICLES}
             if given:
