@@ -304,3 +304,36 @@ def test_audit_trail_is_append_only_and_exportable(as_staff, as_admin, db_sessio
     source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "riskdesk").rglob("*.py"))
     assert not re.search(r"update\(\s*AuditEvent|delete\(\s*AuditEvent|AuditEvent\)\.\s*(update|delete)", source)
     assert not re.search(r"session\.delete\(\s*(event|audit)", source)
+
+
+def test_admin_uploads_a_pack_file_previews_and_publishes(as_admin, as_staff, published, db_session):
+    import_demo(as_staff, DEMO[0])
+    pack = """pack: upload-test
+title: Uploaded test pack
+items:
+  - id: UP-SPORTS
+    category: governance
+    effect: risk
+    severity: moderate
+    title: Sports exchanges need a chaperone plan
+    when: {field: sectors, contains_any: [sports]}
+    rationale: Youth sports exchanges need a safeguarding plan before travel.
+"""
+    response = as_admin.post("/admin/checklists/edit",
+                             {"file": "core/uploaded.yaml", "action": "preview",
+                              "upload": (io.BytesIO(pack.encode()), "uploaded.yaml")},
+                             token_from="/admin/checklists", content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "UP-SPORTS" in page and "Impact preview" in page
+    assert "Sister-city agreement with Vienne (France)" in page  # the French tie has a sports sector
+    response = as_admin.post("/admin/checklists/edit", {"file": "core/uploaded.yaml", "text": pack,
+                                                        "action": "publish", "note": "sports pack"},
+                             token_from="/admin/checklists")
+    assert response.status_code in (302, 303)
+    from riskdesk.releases import active_release
+
+    db_session.expire_all()
+    active = active_release(db_session)
+    assert "core/uploaded.yaml" in active.files and active.note == "sports pack"
+    download = as_admin.get(f"/admin/checklists/{active.id}/core/uploaded.yaml")
+    assert download.get_data(as_text=True) == pack

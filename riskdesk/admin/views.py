@@ -67,10 +67,19 @@ def edit_checklist():
             abort(404, f"There is no checklist file {name!r} in the active release.")
         return render_template("admin/edit.html", name=name, text=active.files[name], note="", problems=[],
                                changes=None)
-    text = request.form.get("text", "").replace("\r\n", "\n")
+    upload = request.files.get("upload")
+    if upload is not None and upload.filename:
+        name = name or upload.filename
+        try:
+            text = upload.read(1_000_001).decode("utf-8")
+        except UnicodeDecodeError:
+            abort(400, "upload: the checklist file must be UTF-8 text.")
+    else:
+        text = request.form.get("text", "")
+    text = text.replace("\r\n", "\n")
     note = request.form.get("note", "").strip()[:500]
-    if not name or ".." in name or not name.endswith((".yaml", ".yml")):
-        abort(400, "file: a checklist file name ending in .yaml is required.")
+    if not name or ".." in name or name.startswith("/") or not name.endswith((".yaml", ".yml")):
+        abort(400, "file: a checklist file path ending in .yaml is required (e.g. states/TX.yaml).")
     files = {**active.files, name: text}
     try:
         changes = impact(session, files)
