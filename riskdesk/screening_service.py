@@ -24,6 +24,8 @@ def import_list(session: Session, data: bytes, fmt: str, *, filename: str = "", 
     parsed = parse_bytes(data, fmt, filename=filename)
     previous = session.scalars(select(ListSnapshot).where(ListSnapshot.format == fmt,
                                                           ListSnapshot.active.is_(True))).all()
+    if len(previous) == 1 and previous[0].sha256 == parsed.sha256:
+        return previous[0]  # the same file is already the active snapshot
     session.execute(update(ListSnapshot).where(ListSnapshot.format == fmt, ListSnapshot.active.is_(True))
                     .values(active=False))
     snapshot = ListSnapshot(format=fmt, source=parsed.source, filename=filename, sha256=parsed.sha256,

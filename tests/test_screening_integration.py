@@ -63,3 +63,12 @@ def test_report_cli_writes_a_pdf(tmp_path):
                             env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_reimporting_the_same_file_keeps_one_snapshot(app, db_session):
+    data = b"".join(SDN.read_bytes().splitlines(keepends=True)[:20])
+    first = screening_service.import_list(db_session, data, "sdn", filename="a.csv")
+    again = screening_service.import_list(db_session, data, "sdn", filename="a.csv")
+    db_session.commit()
+    assert first.id == again.id
+    assert len(db_session.scalars(select(ListSnapshot)).all()) == 1
