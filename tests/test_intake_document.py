@@ -89,3 +89,11 @@ def test_validate_cli_exit_codes(tmp_path):
     assert result.returncode == 2
     assert "partner.country: 'XX' is not an ISO 3166-1 country code" in result.stderr
     assert "city.state" in result.stderr and result.stdout == ""
+
+
+def test_docs_intake_md_is_generated_from_the_schema():
+    from riskdesk.intake.docgen import DOC_PATH, render
+
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run: python -m riskdesk.intake.docgen"
+    for path in field_registry():
+        assert path.split(".")[-1] in render()
