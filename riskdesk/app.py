@@ -21,11 +21,10 @@ def build_app(overrides: dict | None = None) -> Flask:
     Path(app.config["REPORTS_DIR"]).mkdir(parents=True, exist_ok=True)
 
     from riskdesk import auth, db, security
-    from riskdesk.extensions import csrf, limiter
+    from riskdesk.extensions import csrf
 
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
     auth.init_app(app)
     security.init_app(app)
 
@@ -38,6 +37,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(intake_bp)
     app.register_blueprint(council_bp)
     app.register_blueprint(admin_bp)
+    _rate_limit_login(app)
 
     from riskdesk.cli import main as cli_group
 
@@ -45,6 +45,18 @@ def build_app(overrides: dict | None = None) -> Flask:
     _register_errors(app)
     _template_helpers(app)
     return app
+
+
+def _rate_limit_login(app: Flask) -> None:
+    """One limiter per app (its counters live on the object); sign-in POSTs are limited per address."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    limiter = Limiter(get_remote_address, app=app, default_limits=[],
+                      storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["riskdesk.limiter"] = limiter
+    login = app.view_functions["auth.login"]
+    app.view_functions["auth.login"] = limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login)
 
 
 def _register_errors(app: Flask) -> None:

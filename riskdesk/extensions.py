@@ -1,9 +1,10 @@
-"""Flask extension objects, created unbound and bound in the factory with ``init_app``."""
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+"""Flask extension objects, created unbound and bound in the factory with ``init_app``.
+
+The rate limiter is not here: Flask-Limiter keeps its counters on the Limiter object, so one shared
+object would mix the counters of every app in a process. ``build_app`` makes one per app.
+"""
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(get_remote_address, default_limits=[])

@@ -263,7 +263,7 @@ def test_login_is_rate_limited(sqlite_template, tmp_path):
     for each in (app, other):
         each.extensions["riskdesk.engine"].dispose()
     if still != 429:
-        pytest.xfail("BUG riskdesk/extensions.py:9 + riskdesk/app.py:29: the module-level Limiter keeps its storage "
+        pytest.xfail("BUG riskdesk/extensions.py:9 + riskdesk/app.py:28: the module-level Limiter keeps its storage "
                      "on itself; every create_app() -> limiter.init_app() replaces it, so creating a second app "
                      "resets (and then shares) the first app's login counters")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from riskdesk import audit, db
 from riskdesk.auth import roles
 from riskdesk.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
-from riskdesk.extensions import limiter
 from riskdesk.models import ROLES, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -38,8 +37,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
+    """Sign in. POSTs are rate-limited per client address (see ``riskdesk.app._rate_limit_login``)."""
     form = LoginForm()
     if form.validate_on_submit():
         session = db.session()
