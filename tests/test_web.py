@@ -337,3 +337,47 @@ items:
     assert "core/uploaded.yaml" in active.files and active.note == "sports pack"
     download = as_admin.get(f"/admin/checklists/{active.id}/core/uploaded.yaml")
     assert download.get_data(as_text=True) == pack
+
+
+def test_rollback_reactivates_an_earlier_release(as_admin, published, db_session):
+    text = published.files["scoring.yaml"].replace("screening_severity: high", "screening_severity: critical")
+    as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "publish"},
+                  token_from="/admin/checklists")
+    from riskdesk.releases import active_release
+
+    db_session.expire_all()
+    assert active_release(db_session).hash != published.hash
+    response = as_admin.post(f"/admin/checklists/{published.id}/activate", token_from="/admin/checklists")
+    assert response.status_code in (302, 303)
+    db_session.expire_all()
+    assert active_release(db_session).hash == published.hash
+    actions = [e.action for e in db_session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions.count("checklist.publish") >= 3  # test fixture, edit, roll back
+
+
+def test_screening_hit_is_adjudicated_on_the_page_and_shown_in_the_report(as_staff, published, db_session):
+    from riskdesk import screening_service
+    from tests.conftest import shared_dir
+
+    sdn = (shared_dir() / "data" / "ofac-sdn-2024-05-03.csv").read_bytes()
+    screening_service.import_list(db_session, b"".join(sdn.splitlines(keepends=True)[:200]), "sdn", filename="sdn.csv")
+    db_session.commit()
+    document = dict(load_path(DEMO[0]), partner={"name": "Banco Nacional de Cuba", "country": "CU"})
+    as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    pid = db_session.scalars(select(Proposal)).one().id
+    as_staff.post(f"/proposals/{pid}/assess")
+    page = as_staff.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "BANCO NACIONAL DE CUBA" in page and "Record decision" in page
+    hit_id = int(re.search(r'/screening/(\d+)/adjudicate', page).group(1))
+    refused = as_staff.post(f"/screening/{hit_id}/adjudicate", {"verdict": "false_positive", "note": ""})
+    assert refused.status_code == 400
+    as_staff.post(f"/screening/{hit_id}/adjudicate", {"verdict": "false_positive", "note": "Checked: different bank"})
+    page = as_staff.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "Adjudicated: False positive" in page and "Checked: different bank" in page
+    preview = as_staff.get(f"/proposals/{pid}/report.html").get_data(as_text=True)
+    assert "Checked: different bank" in preview
+    # re-assessing: the cleared hit no longer raises a finding
+    as_staff.post(f"/proposals/{pid}/assess")
+    db_session.expire_all()
+    findings = db_session.get(Proposal, pid).assessments[-1].result["findings"]
+    assert not [f for f in findings if f["id"].startswith("SCREEN-")]
