@@ -227,7 +227,7 @@ def test_assess_stores_findings_and_marks_stale_under_a_new_release(as_staff, as
 
 def test_impact_preview_lists_a_flipped_rating_and_malformed_edit_changes_nothing(as_staff, as_admin, published,
                                                                                   db_session):
-    import_demo(as_staff, DEMO[3])  # the Freiburg delegation visit: rated high for its governance gaps
+    import_demo(as_staff, DEMO[3])  # the Freiburg delegation visit: rated moderate for its governance gaps
     text = published.files["scoring.yaml"].replace("overall_thresholds: {moderate: 4, high: 12, critical: 30}",
                                                    "overall_thresholds: {moderate: 50, high: 60, critical: 70}")
     text = text.replace("category_thresholds: {moderate: 3, high: 6, critical: 12}",
@@ -238,7 +238,7 @@ def test_impact_preview_lists_a_flipped_rating_and_malformed_edit_changes_nothin
     assert response.status_code == 200 and "Impact preview" in page
     impact_section = page[page.index("Impact preview"):page.index("</section>", page.index("Impact preview"))]
     assert "Delegation visit from Freiburg on climate planning" in impact_section, impact_section
-    assert "rating high → low" in impact_section, impact_section
+    assert "rating moderate → low" in impact_section, impact_section
     broken = as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": "severity_points: [oops",
                                                       "action": "publish"}, token_from="/admin/checklists")
     assert broken.status_code == 400 and b"line" in broken.data and b"cannot be published" in broken.data
