@@ -126,6 +126,9 @@ def test_draft_can_be_saved_incomplete(as_staff, db_session):
     assert response.status_code in (302, 303)
     proposal = db_session.scalars(select(Proposal)).one()
     assert proposal.title == "Early idea: Kyoto" and not proposal.is_complete and proposal.status == "draft"
+    refused = as_staff.post(f"/proposals/{proposal.id}/assess")
+    assert refused.status_code == 400 and b"cannot be assessed until it is complete" in refused.data
+    assert b"partner.name: is required" in refused.data
 
 
 def test_second_editor_gets_a_conflict_and_keeps_what_they_typed(as_staff, db_session):
@@ -252,7 +255,8 @@ def test_workflow_with_conditions_mitigation_and_residual(as_staff, as_council, 
     import_demo(as_staff, DEMO[2])
     proposal = db_session.scalars(select(Proposal)).one()
     pid = proposal.id
-    assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": "submitted", "reason": "ready"}).status_code == 400
+    refused = as_staff.post(f"/proposals/{pid}/transition", {"to_status": "submitted", "reason": "ready"})
+    assert refused.status_code == 400 and b"Assess the proposal before submitting it." in refused.data
     as_staff.post(f"/proposals/{pid}/assess")
     db_session.expire_all()
     finding = next(f for f in db_session.get(Proposal, pid).assessments[-1].result["findings"]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from riskdesk import assessments, audit, db, releases, screening_service, workflow
 from riskdesk.auth import roles
-from riskdesk.intake.views import current_db_user, get_proposal
+from riskdesk.intake.views import current_db_user, get_proposal, render_detail
 from riskdesk.models import DECIDED, ROLES, Assessment, Proposal, Report, ScreeningHit, Transition
 from riskdesk.scoring import scoring_summary
 
@@ -62,8 +62,7 @@ def transition(proposal_id: int):
                             reason=request.form.get("reason", ""), conditions=conditions)
     except workflow.TransitionError as exc:
         session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("intake.detail", proposal_id=proposal_id)), 400
+        return render_detail(proposal_id, 400, str(exc))
     session.commit()
     flash(f"Status is now {proposal.status.replace('_', ' ')}.")
     return redirect(url_for("intake.detail", proposal_id=proposal_id))
@@ -82,8 +81,8 @@ def mitigate(proposal_id: int):
         workflow.accept_mitigation(session, proposal, item_id, request.form.get("mitigation", ""),
                                    request.form.get("note", ""), actor=current_db_user())
     except workflow.TransitionError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("intake.detail", proposal_id=proposal_id)), 400
+        session.rollback()
+        return render_detail(proposal_id, 400, str(exc))
     session.commit()
     flash(f"{item_id} marked mitigated.")
     return redirect(url_for("intake.detail", proposal_id=proposal_id))
@@ -99,8 +98,8 @@ def adjudicate(hit_id: int):
         screening_service.adjudicate(session, hit, request.form.get("verdict", ""), request.form.get("note", ""),
                                      actor=current_db_user())
     except ValueError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("intake.detail", proposal_id=assessment.proposal_id)), 400
+        session.rollback()
+        return render_detail(assessment.proposal_id, 400, str(exc))
     session.commit()
     flash("Adjudication recorded.")
     return redirect(url_for("intake.detail", proposal_id=assessment.proposal_id))

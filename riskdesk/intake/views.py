@@ -215,6 +215,11 @@ def _grouped(findings: list[dict]) -> dict[str, list[dict]]:
 @bp.route("/proposals/<int:proposal_id>")
 @roles(*ALL)
 def detail(proposal_id: int):
+    return render_detail(proposal_id)
+
+
+def render_detail(proposal_id: int, status: int = 200, error: str = ""):
+    """The proposal page; with ``error``, a 4xx answer that shows the problem on the page itself."""
     session = db.session()
     proposal = get_proposal(proposal_id)
     assessment = assessments.latest(proposal)
@@ -235,7 +240,8 @@ def detail(proposal_id: int):
     context.update(workflow.detail_context(session, proposal))
     context["screening"] = screening_service.hits_with_decisions(session, assessment) if assessment else []
     context["screening_lists"] = screening_service.active_snapshots(session)
-    return render_template("intake/detail.html", **context)
+    context["error"] = error
+    return render_template("intake/detail.html", **context), status
 
 
 @bp.route("/proposals/<int:proposal_id>/assess", methods=["POST"])
@@ -249,8 +255,9 @@ def assess(proposal_id: int):
         hits, records = screening_service.screen_proposal(session, proposal)
         assessments.assess(session, proposal, actor=current_db_user(), screening=hits, screening_records=records)
     except DocumentError as exc:
-        flash("The proposal is not complete: " + "; ".join(map(str, exc.problems)), "error")
-        return redirect(url_for("intake.detail", proposal_id=proposal.id)), 400
+        session.rollback()
+        return render_detail(proposal.id, 400, "The proposal cannot be assessed until it is complete: "
+                             + "; ".join(map(str, exc.problems)))
     except assessments.NotReady as exc:
         abort(409, str(exc))
     session.commit()
