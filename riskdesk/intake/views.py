@@ -203,9 +203,18 @@ def export(proposal_id: int, fmt: str):
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+EFFECT_ORDER = {"prohibition": 0, "requirement": 1, "risk": 2, "gap": 3}
+SEVERITY_ORDER = {"critical": 0, "high": 1, "moderate": 2, "low": 3}
+
+
+def by_weight(findings: list[dict]) -> list[dict]:
+    """Prohibitions first, then the most severe."""
+    return sorted(findings, key=lambda f: (EFFECT_ORDER[f["effect"]], SEVERITY_ORDER[f["severity"]], f["id"]))
+
+
 def _grouped(findings: list[dict]) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
-    for finding in findings:
+    for finding in by_weight(findings):
         if finding["category"] in ("legal_state", "legal_federal") and finding["effect"] in ("prohibition", "requirement"):
             continue
         groups.setdefault(finding["category"], []).append(finding)
@@ -228,8 +237,8 @@ def render_detail(proposal_id: int, status: int = 200, error: str = ""):
         result = assessment.result
         context.update(
             result=result,
-            legal=[f for f in result["findings"] if f["category"] in ("legal_state", "legal_federal")
-                   and f["effect"] in ("prohibition", "requirement")],
+            legal=by_weight([f for f in result["findings"] if f["category"] in ("legal_state", "legal_federal")
+                             and f["effect"] in ("prohibition", "requirement")]),
             groups=_grouped(result["findings"]),
             stale=assessments.is_stale(session, assessment),
             changes=(assessments.compare(proposal.assessments[-2].result, result)
