@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Mapping
 
-from riskdesk.checklists.conditions import explain
+from riskdesk.checklists.conditions import as_facts
 from riskdesk.checklists.loader import Release
 from riskdesk.checklists.model import CATEGORIES, SEVERITIES, Scoring
 
@@ -161,21 +161,23 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
     name-screening hits (dicts with query, role, matched_name, list_source, entry_uid, score, why).
     """
     on = on or dt.date.today()
-    state = str(facts.get("city", {}).get("state", ""))
+    facts = as_facts(facts)
+    state = str((facts.document.get("city") or {}).get("state", ""))
     findings: list[Finding] = []
     undetermined: list[Undetermined] = []
     for item in release.items:
         if not item.applies(state, on):
             continue
-        outcome = item.check(facts)
+        if item.condition.truth(facts) is False:
+            continue  # the common case: no explanation needed
+        outcome = item.condition.explain(facts)
         if outcome.truth is True:
             findings.append(Finding(
                 id=item.id, category=item.category, effect=item.effect, severity=item.severity,
-                title=item.title, rationale=item.rationale, because=explain(outcome.reasons),
-                citations=item.citation_data,
-                mitigations=item.mitigations, jurisdiction=item.jurisdiction,
+                title=item.title, rationale=item.rationale, because=tuple(dict.fromkeys(outcome.reasons)),
+                citations=item.citation_data, mitigations=item.mitigations, jurisdiction=item.jurisdiction,
             ))
-        elif outcome.truth is None:
+        else:
             undetermined.append(Undetermined(
                 id=item.id, title=item.title, effect=item.effect, severity=item.severity,
                 missing=outcome.unknown, question=_question(item, outcome.unknown),

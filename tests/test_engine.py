@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskdesk import yamlsafe
 from riskdesk.checklists import build_release, load_release
 from riskdesk.checklists.model import CATEGORIES, SEVERITIES
 from riskdesk.intake.document import dump_yaml, normalize
@@ -212,3 +213,18 @@ def test_assess_works_without_a_database_from_any_folder(tmp_path):
     result = run_assess(str(path), cwd=tmp_path)  # no instance/, no DATABASE_URL
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "instance").exists()
+
+
+def test_fast_truth_and_explanation_always_agree():
+    """The engine skips explanations for items whose fast truth is False: both paths must agree."""
+    from riskdesk.checklists.conditions import Facts
+    from riskdesk.intake.document import load_path
+
+    documents = [load_path(p) for p in sorted((ROOT / "demo").glob("*.yaml"))]
+    documents += [normalize(yaml_doc["document"]) for yaml_doc in (
+        yamlsafe.load(p.read_text()) for p in sorted((ROOT / "tests" / "scenarios").glob("*.yaml")))]
+    assert len(documents) > 30
+    for document in documents:
+        facts = Facts(document)
+        for item in SHIPPED.items:
+            assert item.condition.truth(facts) is item.condition.explain(facts).truth, (item.id, document["title"])

@@ -1,11 +1,16 @@
 """Compile validated condition trees into fast, explainable closures.
 
-An evaluator takes the (normalised) intake document and returns an ``Outcome``: the truth in
-three-valued logic (``True``, ``False`` or ``None`` for *undetermined*, when an answer it needs is
-``unknown``), the reasons for that truth, and the unknown fields that left it undetermined. Reasons
-are zero-argument callables that build the plain-language sentence only when a report needs it
-(``explain``), so evaluating a whole release stays cheap. No ``eval``: every operator is a small
-Python function chosen at compile time.
+Each compiled node answers two questions about one document:
+
+- ``truth(facts)``: the truth in three-valued logic — ``True``, ``False`` or ``None`` for
+  *undetermined*, when an answer it needs is ``unknown``. This is the fast path the engine runs for
+  every item of a release.
+- ``explain(facts)``: the same truth plus the plain-language reasons for it and the unknown fields
+  that left it undetermined. The engine asks only for the items that fire or stay undetermined.
+
+Both paths share one ``decide`` function per test, so they cannot disagree. ``Facts`` looks each
+field path up once per document. No ``eval``: every operator is a small Python function chosen at
+compile time.
 """
 from __future__ import annotations
 
@@ -14,22 +19,17 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from riskdesk.checklists.model import AllOf, AnyOf, FieldTest, NamedList, NotOf
-from riskdesk.intake.document import FieldInfo, country_name
+from riskdesk.intake.document import FieldInfo, country_name, field_registry
 
 
 class Outcome(NamedTuple):
     truth: bool | None
-    reasons: tuple[Callable[[], str], ...] = ()
+    reasons: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
 
 
-def explain(reasons) -> tuple[str, ...]:
-    """The plain-language sentences of an outcome's reasons, without repeats."""
-    return tuple(dict.fromkeys(reason() for reason in reasons))
-
-
 def _getter(path: str, info: FieldInfo) -> Callable[[dict], list]:
-    """A fast accessor returning every value at ``path`` (rows of repeated sections each add one)."""
+    """An accessor returning every value at ``path`` (rows of repeated sections each add one)."""
     parts = path.split(".")
     if not info.repeated:
         def get(doc: dict) -> list:
@@ -38,8 +38,7 @@ def _getter(path: str, info: FieldInfo) -> Callable[[dict], list]:
                 value = value.get(part) if isinstance(value, dict) else None
             return value if isinstance(value, list) else [value]
         return get
-    head = parts[0]
-    rest = parts[1:]
+    head, rest = parts[0], parts[1:]
 
     def get_rows(doc: dict) -> list:
         values = []
@@ -52,10 +51,31 @@ def _getter(path: str, info: FieldInfo) -> Callable[[dict], list]:
     return get_rows
 
 
+@lru_cache(maxsize=1)
+def _getters() -> dict[str, Callable[[dict], list]]:
+    return {path: _getter(path, info) for path, info in field_registry().items()}
+
+
+class Facts(dict):
+    """The values of one document by field path, each looked up once, on first use."""
+
+    __slots__ = ("document",)
+
+    def __init__(self, document: dict):
+        super().__init__()
+        self.document = document
+
+    def __missing__(self, path: str) -> list:
+        values = _getters()[path](self.document)
+        self[path] = values
+        return values
+
+
+def as_facts(document: dict) -> Facts:
+    return document if isinstance(document, Facts) else Facts(document)
+
+
 _country_label = lru_cache(maxsize=512)(country_name)
-
-
-Evaluator = Callable[[dict], Outcome]
 
 
 def _quote(value) -> str:
@@ -71,23 +91,41 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
-def compile_condition(node, fields: dict[str, FieldInfo], lists: dict[str, NamedList]) -> Evaluator:
-    if isinstance(node, AllOf):
-        return _compile_all([compile_condition(n, fields, lists) for n in node.all])
-    if isinstance(node, AnyOf):
-        return _compile_any([compile_condition(n, fields, lists) for n in node.any])
-    if isinstance(node, NotOf):
-        return _compile_not(compile_condition(node.not_, fields, lists))
-    return _compile_test(node, fields[node.field], lists)
+def _nonblank(values: list) -> list:
+    return [v for v in values if v is not None and v != "" and v != []]
 
 
-def _compile_all(children: list[Evaluator]) -> Evaluator:
-    def evaluate(doc: dict) -> Outcome:
+class Node:
+    """A compiled condition: ``truth`` for speed, ``explain`` for reasons."""
+
+    def truth(self, facts: Facts) -> bool | None:
+        raise NotImplementedError
+
+    def explain(self, facts: Facts) -> Outcome:
+        raise NotImplementedError
+
+
+class All(Node):
+    def __init__(self, children: list[Node]):
+        self.children = children
+        self._truths = [c.truth for c in children]
+
+    def truth(self, facts):
+        undetermined = False
+        for truth in self._truths:
+            value = truth(facts)
+            if value is False:
+                return False
+            if value is None:
+                undetermined = True
+        return None if undetermined else True
+
+    def explain(self, facts):
         reasons: list[str] = []
         unknown: list[str] = []
         undetermined = False
-        for child in children:
-            out = child(doc)
+        for child in self.children:
+            out = child.explain(facts)
             if out.truth is False:
                 return Outcome(False, out.reasons)
             if out.truth is None:
@@ -99,16 +137,28 @@ def _compile_all(children: list[Evaluator]) -> Evaluator:
             return Outcome(None, tuple(reasons), tuple(dict.fromkeys(unknown)))
         return Outcome(True, tuple(reasons))
 
-    return evaluate
 
+class Any(Node):
+    def __init__(self, children: list[Node]):
+        self.children = children
+        self._truths = [c.truth for c in children]
 
-def _compile_any(children: list[Evaluator]) -> Evaluator:
-    def evaluate(doc: dict) -> Outcome:
+    def truth(self, facts):
+        undetermined = False
+        for truth in self._truths:
+            value = truth(facts)
+            if value is True:
+                return True
+            if value is None:
+                undetermined = True
+        return None if undetermined else False
+
+    def explain(self, facts):
         true_reasons: list[str] = []
         false_reasons: list[str] = []
         unknown: list[str] = []
-        for child in children:
-            out = child(doc)
+        for child in self.children:
+            out = child.explain(facts)
             if out.truth is True:
                 true_reasons.extend(out.reasons)
             elif out.truth is None:
@@ -121,97 +171,127 @@ def _compile_any(children: list[Evaluator]) -> Evaluator:
             return Outcome(None, (), tuple(dict.fromkeys(unknown)))
         return Outcome(False, tuple(false_reasons))
 
-    return evaluate
+
+class Not(Node):
+    def __init__(self, child: Node):
+        self.child = child
+
+    def truth(self, facts):
+        value = self.child.truth(facts)
+        return None if value is None else not value
+
+    def explain(self, facts):
+        out = self.child.explain(facts)
+        return out if out.truth is None else Outcome(not out.truth, out.reasons)
 
 
-def _compile_not(child: Evaluator) -> Evaluator:
-    def evaluate(doc: dict) -> Outcome:
-        out = child(doc)
-        if out.truth is None:
-            return out
-        return Outcome(not out.truth, out.reasons)
+class Test(Node):
+    """A field test. ``decide(values) -> (truth, detail)``; ``words(truth, detail, values)`` explains."""
 
-    return evaluate
+    def __init__(self, path: str, decide, words):
+        self.path = path
+        self.decide = decide
+        self.words = words
+
+    def truth(self, facts):
+        return self.decide(facts[self.path])[0]
+
+    def explain(self, facts):
+        values = facts[self.path]
+        truth, detail = self.decide(values)
+        if truth is None:
+            return Outcome(None, (), (self.path,))
+        return Outcome(truth, self.words(truth, detail, values))
 
 
-def _blank(value) -> bool:
-    return value is None or value == "" or value == []
+def compile_condition(node, fields: dict[str, FieldInfo], lists: dict[str, NamedList]) -> Node:
+    if isinstance(node, AllOf):
+        return All([compile_condition(n, fields, lists) for n in node.all])
+    if isinstance(node, AnyOf):
+        return Any([compile_condition(n, fields, lists) for n in node.any])
+    if isinstance(node, NotOf):
+        return Not(compile_condition(node.not_, fields, lists))
+    return _compile_test(node, fields[node.field], lists)
 
 
-def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList]) -> Evaluator:
+def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList]) -> Test:
     path = test.field
     op = test.operator
     operand = test.operand
     can_be_unknown = "unknown" in info.values
-    field_values = _getter(path, info)
 
     def shown(value) -> str:
         label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
         return f"{_quote(value)} ({label})" if label and label != value else _quote(value)
 
     if op == "is_unknown":
-        def evaluate(doc: dict) -> Outcome:
-            values = field_values(doc)
-            if "unknown" in values:
-                return Outcome(True, (lambda: f"{path} is unknown (not yet answered)",))
-            return Outcome(False, (lambda: f"{path} is answered ({_join(v for v in values if not _blank(v)) or 'blank'})",))
+        def decide(values):
+            return "unknown" in values, None
 
-        return evaluate
+        def words(truth, _detail, values):
+            if truth:
+                return (f"{path} is unknown (not yet answered)",)
+            return (f"{path} is answered ({_join(_nonblank(values)) or 'blank'})",)
+
+        return Test(path, decide, words)
 
     if op == "is_blank":
-        def evaluate(doc: dict) -> Outcome:
-            values = [v for v in field_values(doc) if not _blank(v)]
-            if not values:
-                return Outcome(True, (lambda: f"{path} is blank",))
-            return Outcome(False, (lambda: f"{path} is filled in",))
+        def decide(values):
+            return not _nonblank(values), None
 
-        return evaluate
+        def words(truth, _detail, _values):
+            return (f"{path} is blank",) if truth else (f"{path} is filled in",)
+
+        return Test(path, decide, words)
 
     if op in ("gte", "lte", "gt", "lt"):
         compare = {"gte": float.__ge__, "lte": float.__le__, "gt": float.__gt__, "lt": float.__lt__}[op]
-        words = {"gte": "at least", "lte": "at most", "gt": "more than", "lt": "less than"}[op]
+        phrase = {"gte": "at least", "lte": "at most", "gt": "more than", "lt": "less than"}[op]
         limit = float(operand)
 
-        def evaluate(doc: dict) -> Outcome:
-            values = [v for v in field_values(doc) if isinstance(v, (int, float)) and not isinstance(v, bool)]
-            hits = [v for v in values if compare(float(v), limit)]
-            if hits:
-                return Outcome(True, (lambda: f"{path} is {_join(hits)} ({words} {operand:g})",))
-            return Outcome(False, (lambda: f"{path} is {_join(values) or 'blank'}, not {words} {operand:g}",))
+        def numbers(values):
+            return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
-        return evaluate
+        def decide(values):
+            hits = [v for v in numbers(values) if compare(float(v), limit)]
+            return bool(hits), hits
+
+        def words(truth, hits, values):
+            if truth:
+                return (f"{path} is {_join(hits)} ({phrase} {operand:g})",)
+            return (f"{path} is {_join(numbers(values)) or 'blank'}, not {phrase} {operand:g}",)
+
+        return Test(path, decide, words)
 
     if op in ("mentions", "mentions_list"):
         if op == "mentions":
             phrases = list(operand)
             described = f"any of: {_join(phrases)}"
+            suffix = ""
         else:
             named = lists[operand]
             phrases = [v.value for v in named.values] + [a for v in named.values for a in v.aliases]
             described = f'a name on the list "{named.title}"'
-        pattern = _phrase_pattern(phrases)
+            suffix = f' (on the list "{named.title}")'
+        search = _phrase_pattern(phrases).search
+        finditer = _phrase_pattern(phrases).finditer
 
-        def evaluate(doc: dict) -> Outcome:
-            found: list[str] = []
-            for value in field_values(doc):
-                if isinstance(value, str) and value:
-                    found.extend(m.group(0) for m in pattern.finditer(value))
-            if found:
-                unique = list(dict.fromkeys(f.strip() for f in found))
-                suffix = f' (on the list "{named.title}")' if op == "mentions_list" else ""
-                return Outcome(True, (lambda: f"{path} mentions {_join(unique)}{suffix}",))
-            return Outcome(False, (lambda: f"{path} does not mention {described}",))
+        def decide(values):
+            return any(isinstance(v, str) and v and search(v) for v in values), None
 
-        return evaluate
+        def words(truth, _detail, values):
+            if not truth:
+                return (f"{path} does not mention {described}",)
+            found = [m.group(0).strip() for v in values if isinstance(v, str) for m in finditer(v)]
+            return (f"{path} mentions {_join(dict.fromkeys(found))}{suffix}",)
+
+        return Test(path, decide, words)
 
     # Membership tests: equals, not_equals, in, not_in, in_list, contains_any.
     if op == "in_list":
         named = lists[operand]
         members = {str(v.value).casefold() for v in named.values}
         members |= {a.casefold() for v in named.values for a in v.aliases}
-
-        def member(value) -> bool:
-            return value in members or (value.__class__ is str and value.casefold() in members)
 
         def yes_text(v) -> str:
             return f'{path} is {shown(v)}, which is on the list "{named.title}"'
@@ -220,10 +300,7 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
             return f'{path} is {_join(map(shown, values)) or "blank"}, which is not on the list "{named.title}"'
     else:
         expected = [operand] if op in ("equals", "not_equals") else list(operand)
-        folded = {str(e).casefold() if isinstance(e, str) else e for e in expected}
-
-        def member(value) -> bool:
-            return value in folded or (value.__class__ is str and value.casefold() in folded)
+        members = {str(e).casefold() if isinstance(e, str) else e for e in expected}
 
         if op in ("equals", "not_equals"):
             def yes_text(v) -> str:
@@ -240,17 +317,18 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
 
     negate = op in ("not_equals", "not_in")
 
-    def evaluate(doc: dict) -> Outcome:
-        values = [v for v in field_values(doc) if v is not None and v != "" and v != []]
-        hits = [v for v in values if member(v)]
-        if can_be_unknown and not hits and "unknown" in values:
-            return Outcome(None, (), (path,))
-        if negate:
-            if hits:
-                return Outcome(False, (lambda: yes_text(hits[0]),))
-            return Outcome(True, (lambda: no_text(values),))
-        if hits:
-            return Outcome(True, tuple((lambda v=v: yes_text(v)) for v in dict.fromkeys(hits)))
-        return Outcome(False, (lambda: no_text(values),))
+    def member(value) -> bool:
+        return value in members or (value.__class__ is str and value.casefold() in members)
 
-    return evaluate
+    def decide(values):
+        hits = [v for v in values if v is not None and v != "" and member(v)]
+        if not hits and can_be_unknown and "unknown" in values:
+            return None, hits
+        return (not hits) if negate else bool(hits), hits
+
+    def words(truth, hits, values):
+        if hits:
+            return (yes_text(hits[0]),) if negate else tuple(yes_text(v) for v in dict.fromkeys(hits))
+        return (no_text(_nonblank(values)),)
+
+    return Test(path, decide, words)

@@ -17,7 +17,7 @@ from typing import Mapping
 from pydantic import ValidationError
 
 from riskdesk import yamlsafe
-from riskdesk.checklists.conditions import Evaluator, compile_condition
+from riskdesk.checklists.conditions import Node, compile_condition
 from riskdesk.checklists.model import (
     AllOf, AnyOf, Citation, FieldTest, Item, NamedList, NotOf, Pack, Scoring,
 )
@@ -46,7 +46,7 @@ class ChecklistError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class CompiledItem:
-    """A checklist item ready to evaluate; ``check`` is compiled once per release."""
+    """A checklist item ready to evaluate; its ``condition`` is compiled once per release."""
 
     id: str
     pack: str
@@ -62,7 +62,7 @@ class CompiledItem:
     jurisdiction: str | None
     effective_from: dt.date | None
     effective_until: dt.date | None
-    check: Evaluator = field(repr=False, compare=False)
+    condition: Node = field(repr=False, compare=False)
 
     @cached_property
     def citation_data(self) -> tuple[dict, ...]:
@@ -274,7 +274,7 @@ def build_release(files: Mapping[str, str]) -> Release:
                 citations=tuple(item.citations), jurisdiction=item.jurisdiction or pack.jurisdiction,
                 effective_from=effective.from_ if effective else None,
                 effective_until=effective.until if effective else None,
-                check=compile_condition(item.when, fields, lists),
+                condition=compile_condition(item.when, fields, lists),
             ))
 
     if problems:
