@@ -385,3 +385,20 @@ def test_screening_hit_is_adjudicated_on_the_page_and_shown_in_the_report(as_sta
     db_session.expire_all()
     findings = db_session.get(Proposal, pid).assessments[-1].result["findings"]
     assert not [f for f in findings if f["id"].startswith("SCREEN-")]
+
+
+def test_admin_imports_a_list_file_and_a_bad_one_changes_nothing(as_admin, db_session):
+    from riskdesk.models import ListSnapshot
+    from tests.conftest import shared_dir
+
+    sdn = b"".join((shared_dir() / "data" / "ofac-sdn-2024-05-03.csv").read_bytes().splitlines(keepends=True)[:30])
+    response = as_admin.post("/admin/lists", {"format": "sdn", "file": (io.BytesIO(sdn), "sdn.csv")},
+                             token_from="/admin/lists", content_type="multipart/form-data")
+    assert response.status_code in (302, 303)
+    bad = as_admin.post("/admin/lists", {"format": "sdn", "file": (io.BytesIO(b'1,"X"\n'), "bad.csv")},
+                        token_from="/admin/lists", content_type="multipart/form-data")
+    assert bad.status_code == 400 and b"The active snapshot is unchanged" in bad.data and b"line 1" in bad.data
+    snapshots = db_session.scalars(select(ListSnapshot)).all()
+    assert [(s.filename, s.active, s.record_count) for s in snapshots] == [("sdn.csv", True, 30)]
+    page = as_admin.get("/admin/lists").get_data(as_text=True)
+    assert "OFAC SDN" in page and "sdn.csv" in page

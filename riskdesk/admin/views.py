@@ -199,3 +199,36 @@ def audit_csv():
                          json.dumps(e.before, ensure_ascii=False), json.dumps(e.after, ensure_ascii=False)])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="riskdesk-audit.csv"'})
+
+
+@bp.route("/lists", methods=["GET", "POST"])
+@roles("admin")
+def lists():
+    """Restricted-party list snapshots: what is active, when it was imported, and importing a new file."""
+    from riskdesk import screening_service
+    from riskdesk.models import ListSnapshot
+    from riskdesk.screening.importers import FORMATS, ListFormatError
+
+    session = db.session()
+    problem = ""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        fmt = request.form.get("format", "")
+        if fmt not in FORMATS:
+            problem = f"format: choose one of {', '.join(FORMATS)}"
+        elif upload is None or not upload.filename:
+            problem = "file: choose a list file to import"
+        else:
+            try:
+                snapshot = screening_service.import_list(session, upload.read(), fmt, filename=upload.filename,
+                                                         actor=current_db_user())
+            except ListFormatError as exc:
+                session.rollback()
+                problem = f"{upload.filename}: {exc}. The active snapshot is unchanged."
+            else:
+                session.commit()
+                flash(f"Imported {snapshot.record_count} records from {upload.filename}.")
+                return redirect(url_for("admin.lists"))
+    snapshots = session.scalars(select(ListSnapshot).order_by(ListSnapshot.id.desc())).all()
+    return render_template("admin/lists.html", snapshots=snapshots, formats=FORMATS, problem=problem), \
+        400 if problem else 200

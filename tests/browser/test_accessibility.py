@@ -99,6 +99,18 @@ def _audit(page: Page, login) -> None:
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
+def _lists(page: Page, login) -> None:
+    login("ada")
+    page.goto("/admin/lists")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Restricted-party lists")
+
+
+def _password(page: Page, login) -> None:
+    login("stella")
+    page.goto("/auth/password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change password")
+
+
 PAGES = {
     "login": _login_page,
     "login-with-error": _login_page_with_error,
@@ -108,6 +120,8 @@ PAGES = {
     "assessed-proposal-detail": _assessed_detail,
     "council": _council,
     "admin-checklists": _admin_checklists,
+    "admin-lists": _lists,
+    "password-change": _password,
     "checklist-editor-preview": _editor_with_preview,
     "checklist-editor-problems": _editor_with_problems,
     "admin-users": _users,
