@@ -67,7 +67,8 @@ def _register_errors(app: Flask) -> None:
                                        "page and submit again; your answers are still in your browser."), 400
 
     for code, title in ((400, "Bad request"), (403, "Not allowed"), (404, "Not found"), (405, "Not allowed"),
-                        (409, "Conflict"), (413, "File too large"), (429, "Too many attempts")):
+                        (409, "Conflict"), (413, "File too large"), (429, "Too many attempts"),
+                        (503, "Temporarily unavailable")):
         def handler(error, code=code, title=title):
             message = getattr(error, "description", "") or title
             return render_template("errors/error.html", code=code, title=title, message=message), code

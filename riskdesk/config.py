@@ -54,6 +54,7 @@ def load(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": os.environ.get("RISKDESK_INSECURE_COOKIES") != "1",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "PROPOSALS_PER_PAGE": 25,
+        "REPORT_RENDER_TIMEOUT": float(os.environ.get("RISKDESK_REPORT_RENDER_TIMEOUT", "120")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("RISKDESK_LOGIN_RATE_LIMIT", "10 per minute"),
     }

@@ -402,3 +402,14 @@ def test_admin_imports_a_list_file_and_a_bad_one_changes_nothing(as_admin, db_se
     assert [(s.filename, s.active, s.record_count) for s in snapshots] == [("sdn.csv", True, 30)]
     page = as_admin.get("/admin/lists").get_data(as_text=True)
     assert "OFAC SDN" in page and "sdn.csv" in page
+
+
+def test_a_report_render_past_its_time_limit_answers_503(app, as_staff, published, db_session):
+    import_demo(as_staff, DEMO[1])
+    pid = db_session.scalars(select(Proposal)).one().id
+    as_staff.post(f"/proposals/{pid}/assess")
+    app.config["REPORT_RENDER_TIMEOUT"] = 0.001
+    response = as_staff.get(f"/proposals/{pid}/report.pdf")
+    assert response.status_code == 503 and b"could not be produced" in response.data
+    app.config["REPORT_RENDER_TIMEOUT"] = 120
+    assert as_staff.get(f"/proposals/{pid}/report.pdf").data.startswith(b"%PDF")

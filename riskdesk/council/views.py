@@ -150,13 +150,23 @@ def report_preview(proposal_id: int):
     return Response(html, mimetype="text/html")
 
 
+def render_pdf_bounded(inputs: dict) -> bytes:
+    """Build the report HTML here, render the PDF in the worker process within the configured time."""
+    from riskdesk.reports.render import build_context, render_html
+    from riskdesk.reports.worker import RenderTimeout, render_pdf_isolated
+
+    html = render_html(build_context(inputs.pop("document"), inputs.pop("result"), **inputs))
+    try:
+        return render_pdf_isolated(html, timeout=current_app.config["REPORT_RENDER_TIMEOUT"])
+    except RenderTimeout as exc:
+        abort(503, f"The report could not be produced: {exc}. Try again; if it keeps happening, tell an administrator.")
+
+
 @bp.route("/proposals/<int:proposal_id>/report.pdf")
 @roles(*ROLES)
 def report_draft_pdf(proposal_id: int):
-    from riskdesk.reports.render import render_report
-
     inputs = report_inputs(db.session(), get_proposal(proposal_id), "DRAFT")
-    pdf = render_report(inputs.pop("document"), inputs.pop("result"), **inputs)
+    pdf = render_pdf_bounded(inputs)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="proposal-{proposal_id}-draft.pdf"'})
 
@@ -164,15 +174,13 @@ def report_draft_pdf(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/issue", methods=["POST"])
 @roles(*EDITORS)
 def issue_report(proposal_id: int):
-    from riskdesk.reports.render import render_report
     from riskdesk.reports.storage import store_issued
 
     session = db.session()
     proposal = get_proposal(proposal_id)
     inputs = report_inputs(session, proposal, "ISSUED")
     issued_at = dt.datetime.now(dt.timezone.utc)
-    pdf = render_report(inputs.pop("document"), inputs.pop("result"), issued_at=issued_at.strftime("%Y-%m-%d %H:%M UTC"),
-                        **inputs)
+    pdf = render_pdf_bounded({**inputs, "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC")})
     filename, sha256 = store_issued(pdf, Path(current_app.config["REPORTS_DIR"]), f"proposal-{proposal.id}")
     actor = current_db_user()
     report = Report(proposal_id=proposal.id, assessment_id=assessments.latest(proposal).id, filename=filename,
