@@ -60,6 +60,25 @@ def _assessed_detail(page: Page, login) -> None:
     expect(page.get_by_role("heading", name="Assessment")).to_be_visible()
 
 
+def _detail_with_screening_hit(page: Page, login) -> None:
+    """An admin imports a slice of the real SDN list, imports a proposal whose partner is listed, assesses."""
+    from tests.conftest import shared_dir
+
+    login("ada")
+    sdn = b"".join((shared_dir() / "data" / "ofac-sdn-2024-05-03.csv").read_bytes().splitlines(keepends=True)[:200])
+    page.goto("/admin/lists")
+    page.set_input_files("#file", files=[{"name": "sdn.csv", "mimeType": "text/csv", "buffer": sdn}])
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported 200 records")).to_be_visible()
+    document = (b"title: Trade exchange with a Havana bank\ncity: {name: Tampa, state: FL}\n"
+                b"agreement: {type: economic_development}\npartner: {name: Banco Nacional de Cuba, country: CU}\n")
+    page.goto("/proposals/import")
+    page.set_input_files("#file", files=[{"name": "bank.yaml", "mimeType": "application/x-yaml", "buffer": document}])
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name=re.compile(r"^(Re-)?[Aa]ssess$")).click()
+    expect(page.get_by_role("button", name="Record decision")).to_be_visible()
+
+
 def _council(page: Page, login) -> None:
     login("carl")
     page.goto("/council")
@@ -121,6 +140,7 @@ PAGES = {
     "council": _council,
     "admin-checklists": _admin_checklists,
     "admin-lists": _lists,
+    "detail-with-screening-hit": _detail_with_screening_hit,
     "password-change": _password,
     "checklist-editor-preview": _editor_with_preview,
     "checklist-editor-problems": _editor_with_problems,
