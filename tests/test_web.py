@@ -413,3 +413,17 @@ def test_a_report_render_past_its_time_limit_answers_503(app, as_staff, publishe
     assert response.status_code == 503 and b"could not be produced" in response.data
     app.config["REPORT_RENDER_TIMEOUT"] = 120
     assert as_staff.get(f"/proposals/{pid}/report.pdf").data.startswith(b"%PDF")
+
+
+def test_next_review_is_the_earliest_of_schedule_renewal_and_anniversary():
+    import datetime as dt
+
+    from riskdesk.council.views import next_review
+
+    today = dt.date(2026, 11, 26)
+    assert next_review(dt.date(2024, 3, 1), None, None, today) == (dt.date(2027, 3, 1), "anniversary of the decision")
+    assert next_review(dt.date(2022, 1, 15), 6, None, today) == (dt.date(2027, 1, 15), "anniversary of the decision")
+    assert next_review(dt.date(2022, 1, 15), 5, None, today) == (dt.date(2027, 1, 15), "renewal")
+    assert next_review(dt.date(2021, 12, 1), 5, None, today) == (dt.date(2026, 12, 1), "renewal")
+    assert next_review(dt.date(2024, 3, 1), None, dt.date(2026, 12, 24), today) == (dt.date(2026, 12, 24), "scheduled")
+    assert next_review(dt.date(2024, 2, 29), None, None, today) == (dt.date(2027, 2, 28), "anniversary of the decision")

@@ -25,30 +25,47 @@ def index():
     load = selectinload(Proposal.assessments)
     awaiting = session.scalars(select(Proposal).options(load).where(Proposal.status.in_(("submitted", "in_review")))
                                .order_by(Proposal.updated_at)).all()
-    decided = session.scalars(select(Proposal).options(load).where(Proposal.status.in_(DECIDED))
-                              .order_by(Proposal.updated_at.desc()).limit(50)).all()
+    decided_list = session.scalars(select(Proposal).options(load).where(Proposal.status.in_(DECIDED))
+                                   .order_by(Proposal.updated_at.desc()).limit(50)).all()
     portfolio = []
     active = releases.active_release(session)
     for proposal in session.scalars(select(Proposal).options(load).where(
             Proposal.status.in_(("approved", "approved_with_conditions"))).order_by(Proposal.title)):
         latest = assessments.latest(proposal)
+        decided = session.scalars(select(Transition.at).where(Transition.proposal_id == proposal.id,
+                                                              Transition.to_status.in_(DECIDED))
+                                  .order_by(Transition.id.desc())).first()
+        review_on, why = next_review(decided.date() if decided else proposal.updated_at.date(),
+                                     (proposal.document.get("agreement") or {}).get("duration_years"),
+                                     proposal.next_review_on)
         portfolio.append({
-            "proposal": proposal, "assessment": latest,
+            "proposal": proposal, "assessment": latest, "next_review": review_on, "review_reason": why,
             "stale": latest is None or (active is not None and latest.release_id != active.id),
-            "next_review": proposal.next_review_on or _anniversary(proposal),
         })
-    return render_template("council/index.html", awaiting=awaiting, decided=decided, portfolio=portfolio)
+    return render_template("council/index.html", awaiting=awaiting, decided=decided_list, portfolio=portfolio)
 
 
-def _anniversary(proposal: Proposal) -> dt.date:
-    """Next yearly review date counted from the decision (or creation)."""
-    start = proposal.updated_at.date()
-    today = dt.date.today()
-    years = max(1, today.year - start.year + (1 if (today.month, today.day) >= (start.month, start.day) else 0))
+def _add_years(day: dt.date, years: int) -> dt.date:
     try:
-        return start.replace(year=start.year + years)
+        return day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
+        return day.replace(year=day.year + years, day=28)
+
+
+def next_review(decided_on: dt.date, duration_years: int | None, scheduled: dt.date | None,
+                today: dt.date | None = None) -> tuple[dt.date, str]:
+    """When a partnership is next due for review: a scheduled date, its renewal, or its yearly anniversary."""
+    today = today or dt.date.today()
+    if scheduled and scheduled >= today:
+        return scheduled, "scheduled"
+    anniversary = _add_years(decided_on, 1)
+    while anniversary < today:
+        anniversary = _add_years(anniversary, 1)
+    if duration_years:
+        renewal = _add_years(decided_on, duration_years)
+        if today <= renewal <= anniversary:
+            return renewal, "renewal"
+    return anniversary, "anniversary of the decision"
 
 
 @bp.route("/proposals/<int:proposal_id>/transition", methods=["POST"])
