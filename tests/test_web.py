@@ -427,3 +427,25 @@ def test_next_review_is_the_earliest_of_schedule_renewal_and_anniversary():
     assert next_review(dt.date(2021, 12, 1), 5, None, today) == (dt.date(2026, 12, 1), "renewal")
     assert next_review(dt.date(2024, 3, 1), None, dt.date(2026, 12, 24), today) == (dt.date(2026, 12, 24), "scheduled")
     assert next_review(dt.date(2024, 2, 29), None, None, today) == (dt.date(2027, 2, 28), "anniversary of the decision")
+
+
+def test_admin_reassesses_stale_proposals_after_a_publish(as_staff, as_admin, published, db_session):
+    for path in DEMO[:2]:
+        import_demo(as_staff, path)
+    ids = [p.id for p in db_session.scalars(select(Proposal).order_by(Proposal.id))]
+    for pid in ids:
+        as_staff.post(f"/proposals/{pid}/assess")
+    text = published.files["scoring.yaml"].replace("screening_severity: high", "screening_severity: critical")
+    as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "publish"},
+                  token_from="/admin/checklists")
+    response = as_admin.post("/admin/checklists/reassess", token_from="/admin/checklists")
+    assert response.status_code in (302, 303)
+    assert "Re-assessed 2 proposals" in as_admin.get("/admin/checklists").get_data(as_text=True)
+    from riskdesk.releases import active_release
+
+    db_session.expire_all()
+    active = active_release(db_session)
+    for pid in ids:
+        assessments_ = db_session.get(Proposal, pid).assessments
+        assert len(assessments_) == 2 and assessments_[-1].release_id == active.id
+        assert assessments_[0].release_id == published.id  # the earlier assessment is kept as it was

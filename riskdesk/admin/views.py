@@ -232,3 +232,29 @@ def lists():
     snapshots = session.scalars(select(ListSnapshot).order_by(ListSnapshot.id.desc())).all()
     return render_template("admin/lists.html", snapshots=snapshots, formats=FORMATS, problem=problem), \
         400 if problem else 200
+
+
+@bp.route("/checklists/reassess", methods=["POST"])
+@roles("admin")
+def reassess_stale():
+    """Re-assess every open or active proposal whose latest assessment predates the active release."""
+    from riskdesk import assessments, screening_service
+
+    session = db.session()
+    active = _active_or_404(session)
+    actor = current_db_user()
+    done = skipped = 0
+    for proposal in session.scalars(select(Proposal).where(Proposal.status.in_(OPEN_AND_ACTIVE)).order_by(Proposal.id)):
+        latest = assessments.latest(proposal)
+        if latest is None or latest.release_id == active.id:
+            continue
+        if validate(proposal.document):
+            skipped += 1
+            continue
+        hits, records = screening_service.screen_proposal(session, proposal)
+        assessments.assess(session, proposal, actor=actor, screening=hits, screening_records=records)
+        done += 1
+    session.commit()
+    flash(f"Re-assessed {done} proposal{'s' if done != 1 else ''} under release {active.hash[:12]}"
+          + (f"; {skipped} incomplete proposal(s) skipped." if skipped else "."))
+    return redirect(url_for("admin.checklists"))
