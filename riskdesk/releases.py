@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -50,7 +49,3 @@ def publish(session: Session, files: dict[str, str], *, actor: User | None = Non
 def publish_directory(session: Session, directory: str | Path, *, actor: User | None = None,
                       note: str = "") -> ChecklistRelease:
     return publish(session, read_directory(directory), actor=actor, note=note)
-
-
-def frozen_files(row: ChecklistRelease) -> MappingProxyType:
-    return MappingProxyType(dict(row.files))

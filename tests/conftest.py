@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ os.environ.setdefault("RISKDESK_LOGIN_RATE_LIMIT", "1000 per minute")
 
 from riskdesk import create_app  # noqa: E402
 from riskdesk.auth.passwords import hash_password  # noqa: E402
-from riskdesk.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from riskdesk.db import make_engine, upgrade  # noqa: E402
 from riskdesk.models import User  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,6 @@ Revises: 0001
 Create Date: 2026-11-26 23:12:17.852286
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0002'

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from riskdesk import yamlsafe
 from riskdesk.checklists.conditions import Node, compile_condition
 from riskdesk.checklists.model import (
-    AllOf, AnyOf, Citation, FieldTest, Item, NamedList, NotOf, Pack, Scoring,
+    AllOf, AnyOf, Citation, FieldTest, NamedList, NotOf, Pack, Scoring,
 )
 from riskdesk.intake.document import field_registry
 

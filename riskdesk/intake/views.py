@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, selectinload
 
-from riskdesk import assessments, db, releases
+from riskdesk import assessments, db
 from riskdesk.auth import roles
 from riskdesk.intake.attachments import AttachmentError, extract_text
 from riskdesk.intake.document import DocumentError, dump_yaml, load_document, normalize, validate

@@ -5,7 +5,6 @@ import io
 import re
 
 import pikepdf
-import pytest
 
 from riskdesk.reports.render import build_context, render_html
 from riskdesk.reports.sample import SAMPLE_DOCUMENT, SAMPLE_RESULT
