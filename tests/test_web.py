@@ -449,3 +449,29 @@ def test_admin_reassesses_stale_proposals_after_a_publish(as_staff, as_admin, pu
         assessments_ = db_session.get(Proposal, pid).assessments
         assert len(assessments_) == 2 and assessments_[-1].release_id == active.id
         assert assessments_[0].release_id == published.id  # the earlier assessment is kept as it was
+
+
+def test_a_save_racing_another_save_is_a_conflict_not_an_error(app, as_staff, db_session, monkeypatch):
+    """The version check passes, then another session commits first: the UPDATE matches no row."""
+    from riskdesk.intake import services
+
+    document = load_path(DEMO[0])
+    as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    proposal = db_session.scalars(select(Proposal)).one()
+    real_update = services.update_proposal
+
+    def update_after_a_rival_commit(session, proposal, document, **kw):
+        rival = app.extensions["riskdesk.sessionmaker"]()
+        rival_row = rival.get(Proposal, proposal.id)
+        rival_row.title = "Saved by someone else"
+        rival.commit()
+        rival.close()
+        return real_update(session, proposal, document, **kw)
+
+    monkeypatch.setattr("riskdesk.intake.views.update_proposal", update_after_a_rival_commit)
+    mine = dict(document, title="My own title")
+    response = as_staff.post(f"/proposals/{proposal.id}/edit", form_data(mine, save="1", version_id="1"),
+                             token_from="/proposals/new")
+    assert response.status_code == 409 and "My own title" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Proposal, proposal.id).title == "Saved by someone else"

@@ -9,6 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from riskdesk import assessments, db
 from riskdesk.auth import roles
@@ -129,6 +130,10 @@ def _handle_form(form, proposal: Proposal | None):
     except ConflictError as exc:
         session.rollback()
         return _render_form(form, exc.proposal, 409, conflict=exc.proposal)
+    except StaleDataError:  # another save landed between our version check and our UPDATE
+        session.rollback()
+        current = get_proposal(proposal.id)
+        return _render_form(form, current, 409, conflict=current)
     flash("Draft saved." if draft and not proposal.is_complete else "Proposal saved.")
     return redirect(url_for("intake.detail", proposal_id=proposal.id))
 
