@@ -475,3 +475,21 @@ def test_a_save_racing_another_save_is_a_conflict_not_an_error(app, as_staff, db
     assert response.status_code == 409 and "My own title" in response.get_data(as_text=True)
     db_session.expire_all()
     assert db_session.get(Proposal, proposal.id).title == "Saved by someone else"
+
+
+def test_demo_data_gives_the_council_a_portfolio(app, db_session, as_council):
+    from riskdesk.demo import load
+
+    assert load(db_session) == len(DEMO)
+    db_session.commit()
+    assert load(db_session) == 0  # idempotent
+    page = as_council.get("/council").get_data(as_text=True)
+    portfolio = page[page.index("Portfolio of active partnerships"):]
+    assert "Sister-city agreement with Vienne (France)" in portfolio and "rating-low" in portfolio
+    approved = db_session.scalars(select(Proposal).where(Proposal.status == "approved")).one()
+    assert approved.assessments
+    from riskdesk.models import Transition
+
+    steps = [t.to_status for t in db_session.scalars(select(Transition).where(Transition.proposal_id == approved.id)
+                                                     .order_by(Transition.id))]
+    assert steps == ["submitted", "in_review", "approved"]
