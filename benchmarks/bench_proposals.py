@@ -16,13 +16,10 @@ Figures only; no assertions on time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +36,7 @@ from riskdesk.auth.passwords import hash_password  # noqa: E402
 from riskdesk.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from riskdesk.intake.document import load_path, normalize  # noqa: E402
 from riskdesk.models import Proposal, User  # noqa: E402
+from tests.pgcluster import throwaway_cluster  # noqa: E402
 
 PASSWORD = "benchmark password 123"
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
@@ -234,36 +232,6 @@ def run_backend(backend: str, url_for_db, runs: int, tmp: Path) -> None:
         app.extensions["riskdesk.engine"].dispose()
 
 
-def _as_postgres(args: list[str]) -> None:
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        args = ["runuser", "-u", "postgres", "--"] + args
-    subprocess.run(args, check=True, capture_output=True, text=True)
-
-
-@contextlib.contextmanager
-def postgres_cluster():
-    """A throwaway cluster on a Unix socket, like tests/conftest.py starts; yields a URL template with {db}."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
-        raise SystemExit("--postgres: initdb and pg_ctl are not on the PATH")
-    root = Path(tempfile.mkdtemp(prefix="riskdesk-bench-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-    os.chmod(root, 0o755)
-    _as_postgres([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
-    _as_postgres([pg_ctl, "-D", str(data), "-w", "-l", str(root / "log"), "-o",
-                  f"-c listen_addresses='' -c unix_socket_directories='{sock}' -c fsync=off "
-                  "-c full_page_writes=off -c synchronous_commit=off", "start"])
-    try:
-        yield f"postgresql+psycopg://postgres@/{{db}}?host={sock}"
-    finally:
-        _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"])
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed requests per page (median printed)")
@@ -273,7 +241,7 @@ def main() -> None:
         tmp = Path(tmp)
         run_backend("sqlite", lambda name: f"sqlite:///{tmp / (name + '.sqlite3')}", args.runs, tmp)
         if args.postgres:
-            with postgres_cluster() as cluster:
+            with throwaway_cluster(prefix="riskdesk-bench-pg-") as cluster:
                 admin = make_engine(cluster.format(db="postgres")).execution_options(isolation_level="AUTOCOMMIT")
                 with admin.connect() as conn:
                     conn.execute(text("CREATE DATABASE riskdesk_bench"))

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from riskdesk import create_app  # noqa: E402
 from riskdesk.auth.passwords import hash_password  # noqa: E402
 from riskdesk.db import make_engine, upgrade  # noqa: E402
 from riskdesk.models import User  # noqa: E402
+from tests.pgcluster import ServerProgramsMissing, throwaway_cluster  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHECKLISTS = PROJECT_ROOT / "checklists"
@@ -31,34 +30,13 @@ def shared_dir() -> Path:
     return Path(os.environ.get("RISKDESK_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 
 
-def _run_as_postgres(args: list[str], **kw) -> subprocess.CompletedProcess:
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        args = ["runuser", "-u", "postgres", "--"] + args
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
-
-
 @pytest.fixture(scope="session")
 def postgres_cluster():
-    initdb = shutil.which("initdb")
-    pg_ctl = shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL server programs (initdb, pg_ctl) are not on the PATH")
-    root = Path(tempfile.mkdtemp(prefix="riskdesk-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-    os.chmod(root, 0o755)
-    _run_as_postgres([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
-    _run_as_postgres([pg_ctl, "-D", str(data), "-w", "-l", str(root / "log"), "-o",
-                      f"-c listen_addresses='' -c unix_socket_directories='{sock}' -c fsync=off "
-                      "-c full_page_writes=off -c synchronous_commit=off", "start"])
     try:
-        yield f"postgresql+psycopg://postgres@/{{db}}?host={sock}"
-    finally:
-        _run_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"])
-        shutil.rmtree(root, ignore_errors=True)
+        with throwaway_cluster() as url_template:
+            yield url_template
+    except ServerProgramsMissing as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

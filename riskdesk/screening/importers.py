@@ -299,18 +299,21 @@ def _csl_entry(rec: dict, line: int, uids: dict[str, int]) -> ListEntry:
     )
 
 
-def _parse_csl_csv(text: str) -> tuple[str, list[ListEntry], int]:
-    rows = _records(text)
+def _header(rows, required, kind: str) -> list[str]:
+    """The lower-cased column names of the first non-empty row; every required column must be there."""
     header_line, header = next(((ln, r) for ln, r in rows if r), (None, None))
     if header is None:
         raise ListFormatError("file is empty")
     cols = [h.strip().lstrip("\ufeff").lower() for h in header]
-    missing = [c for c in CSL_REQUIRED if c not in cols]
+    missing = [c for c in required if c not in cols]
     if missing:
-        raise ListFormatError(
-            f"missing required column(s): {', '.join(missing)} (is this a CSL CSV file?)",
-            header_line,
-        )
+        raise ListFormatError(f"missing required column(s): {', '.join(missing)} (is this {kind}?)", header_line)
+    return cols
+
+
+def _parse_csl_csv(text: str) -> tuple[str, list[ListEntry], int]:
+    rows = _records(text)
+    cols = _header(rows, CSL_REQUIRED, "a CSL CSV file")
     entries: list[ListEntry] = []
     uids: dict[str, int] = {}
     records = 0
@@ -367,16 +370,7 @@ _OS_KIND = {
 
 def _parse_opensanctions(text: str) -> tuple[str, list[ListEntry], int]:
     rows = _records(text)
-    header_line, header = next(((ln, r) for ln, r in rows if r), (None, None))
-    if header is None:
-        raise ListFormatError("file is empty")
-    cols = [h.strip().lstrip("\ufeff").lower() for h in header]
-    missing = [c for c in OS_REQUIRED if c not in cols]
-    if missing:
-        raise ListFormatError(
-            f"missing required column(s): {', '.join(missing)} (is this a targets.simple.csv file?)",
-            header_line,
-        )
+    cols = _header(rows, OS_REQUIRED, "a targets.simple.csv file")
     entries: list[ListEntry] = []
     datasets: dict[str, None] = {}
     seen: set[str] = set()
