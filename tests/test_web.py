@@ -493,3 +493,16 @@ def test_demo_data_gives_the_council_a_portfolio(app, db_session, as_council):
     steps = [t.to_status for t in db_session.scalars(select(Transition).where(Transition.proposal_id == approved.id)
                                                      .order_by(Transition.id))]
     assert steps == ["submitted", "in_review", "approved"]
+
+
+def test_report_preview_is_styled_by_the_apps_own_stylesheet(as_staff, published, db_session):
+    import_demo(as_staff, DEMO[1])
+    pid = db_session.scalars(select(Proposal)).one().id
+    as_staff.post(f"/proposals/{pid}/assess")
+    page = as_staff.get(f"/proposals/{pid}/report.html").get_data(as_text=True)
+    assert '<link rel="stylesheet" href="/reports/council_report.css">' in page
+    css = as_staff.get("/reports/council_report.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    text = css.get_data(as_text=True)
+    assert "riskdesk:/" not in text and 'url("/static/fonts/OpenSans-Regular.ttf")' in text
+    assert as_staff.get("/static/fonts/OpenSans-Regular.ttf").status_code == 200

@@ -164,7 +164,18 @@ def report_preview(proposal_id: int):
     inputs = report_inputs(db.session(), get_proposal(proposal_id), "DRAFT")
     document, result = inputs.pop("document"), inputs.pop("result")
     html = render_html(build_context(document, result, **inputs))
-    return Response(html, mimetype="text/html")
+    # In a browser the report is styled by the same stylesheet the PDF uses, served by the app itself.
+    link = f'<link rel="stylesheet" href="{url_for("council.report_stylesheet")}">'
+    return Response(html.replace("</head>", f"{link}\n</head>", 1), mimetype="text/html")
+
+
+@bp.route("/reports/council_report.css")
+@roles(*ROLES)
+def report_stylesheet():
+    from riskdesk.reports.render import STYLESHEET
+
+    css = STYLESHEET.read_text(encoding="utf-8").replace("riskdesk:/static/", url_for("static", filename=""))
+    return Response(css, mimetype="text/css")
 
 
 def render_pdf_bounded(inputs: dict) -> bytes:
