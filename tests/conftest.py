@@ -19,7 +19,7 @@ from riskdesk import create_app  # noqa: E402
 from riskdesk.auth.passwords import hash_password  # noqa: E402
 from riskdesk.db import make_engine, upgrade  # noqa: E402
 from riskdesk.models import User  # noqa: E402
-from tests.pgcluster import ServerProgramsMissing, throwaway_cluster  # noqa: E402
+from tests.pgcluster import ServerProgramsMissing, throwaway_cluster, throwaway_database  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHECKLISTS = PROJECT_ROOT / "checklists"
@@ -68,16 +68,9 @@ def database_url(request, tmp_path):
         shutil.copy(template, target)
         yield f"sqlite:///{target}"
         return
-    from sqlalchemy import text
-
-    cluster = request.getfixturevalue("postgres_cluster")
-    admin = request.getfixturevalue("postgres_template")
-    name = f"t{os.getpid()}_{next(_counter)}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE riskdesk_template"))
-    yield cluster.format(db=name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with throwaway_database(request.getfixturevalue("postgres_template"), request.getfixturevalue("postgres_cluster"),
+                            f"t{os.getpid()}_{next(_counter)}", "riskdesk_template") as url:
+        yield url
 
 
 @pytest.fixture

@@ -42,3 +42,17 @@ def throwaway_cluster(prefix: str = "riskdesk-pg-"):
         if (data / "postmaster.pid").exists():
             _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"])
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_database(admin_engine, url_template: str, name: str, template: str):
+    """Create database ``name`` from ``template`` on the cluster, yield its URL, drop it afterwards."""
+    from sqlalchemy import text
+
+    with admin_engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'"))
+    try:
+        yield url_template.format(db=name)
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -25,6 +25,7 @@ from riskdesk import models
 from riskdesk.db import Base, alembic_config, make_engine, make_sessionmaker, upgrade
 from riskdesk.intake.document import load_path
 from riskdesk.intake.services import create_proposal
+from tests.pgcluster import throwaway_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO = PROJECT_ROOT / "demo" / "01_french_sister_city.yaml"
@@ -41,15 +42,10 @@ def empty_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    cluster = request.getfixturevalue("postgres_cluster")
-    admin = request.getfixturevalue("postgres_template")
-    name = f"mig{os.getpid()}_{next(_names)}"
-    with admin.connect() as conn:
-        # template0: nothing at all, whatever someone may have left in template1
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    yield cluster.format(db=name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    # template0: nothing at all, whatever someone may have left in template1
+    with throwaway_database(request.getfixturevalue("postgres_template"), request.getfixturevalue("postgres_cluster"),
+                            f"mig{os.getpid()}_{next(_names)}", "template0") as url:
+        yield url
 
 
 def snapshot(url: str) -> dict[str, dict]:

@@ -72,27 +72,7 @@ class ListEntry:
         """The primary name followed by the aliases."""
         return (self.name, *self.aliases)
 
-    def content_hash(self) -> str:
-        """sha256 over every field; changes whenever the published listing changes."""
-        payload = json.dumps(
-            {
-                "uid": self.uid,
-                "source": self.source,
-                "name": self.name,
-                "aliases": list(self.aliases),
-                "kind": self.kind,
-                "programs": list(self.programs),
-                "countries": list(self.countries),
-                "remarks": self.remarks,
-                "addresses": list(self.addresses),
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def to_dict(self) -> dict:
+    def _fields(self) -> dict:
         return {
             "uid": self.uid,
             "source": self.source,
@@ -103,8 +83,15 @@ class ListEntry:
             "countries": list(self.countries),
             "remarks": self.remarks,
             "addresses": list(self.addresses),
-            "content_hash": self.content_hash(),
         }
+
+    def content_hash(self) -> str:
+        """sha256 over every field; changes whenever the published listing changes."""
+        payload = json.dumps(self._fields(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        return {**self._fields(), "content_hash": self.content_hash()}
 
 
 @dataclass(frozen=True)
