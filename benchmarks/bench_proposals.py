@@ -32,10 +32,10 @@ os.environ.setdefault("RISKDESK_LOGIN_RATE_LIMIT", "1000 per minute")
 from sqlalchemy import event, insert, text  # noqa: E402
 
 from riskdesk import create_app  # noqa: E402
-from riskdesk.auth.passwords import hash_password  # noqa: E402
 from riskdesk.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
-from riskdesk.intake.document import load_path, normalize  # noqa: E402
+from riskdesk.engine.document import load_path, normalize  # noqa: E402
 from riskdesk.models import Proposal, User  # noqa: E402
+from riskdesk.users.passwords import hash_password  # noqa: E402
 from tests.pgcluster import throwaway_cluster  # noqa: E402
 
 PASSWORD = "benchmark password 123"

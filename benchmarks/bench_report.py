@@ -25,11 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from weasyprint import HTML  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
-from riskdesk.reports import render as R  # noqa: E402
-from riskdesk.reports.fetcher import STATIC_ROOT  # noqa: E402
-from riskdesk.reports.sample import (SAMPLE_DOCUMENT, SAMPLE_RESULT,  # noqa: E402
-                                     make_large_result, sample_kwargs)
-from riskdesk.reports.storage import read_issued, store_issued  # noqa: E402
+from riskdesk.council.storage import read_issued, store_issued  # noqa: E402
+from riskdesk.engine.report import render as R  # noqa: E402
+from riskdesk.engine.report.fetcher import STATIC_ROOT  # noqa: E402
+from riskdesk.engine.report.sample import (  # noqa: E402
+    SAMPLE_DOCUMENT,
+    SAMPLE_RESULT,
+    make_large_result,
+    sample_kwargs,
+)
 
 
 class PlainAssetFetcher(URLFetcher):
@@ -79,8 +83,9 @@ def bench_case(label, document, result, runs):
         t_bare.append(timed(bare, 1)[0])
     m_ours, m_bare = statistics.median(t_ours), statistics.median(t_bare)
     m_ctx, _ = timed(context_only, max(runs, 10))
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     print(f"{label:<22} pages={pages:<3} ours={m_ours * 1000:7.1f} ms  "
@@ -104,8 +109,8 @@ def main(argv=None):
     bench_case("40-finding report", copy.deepcopy(SAMPLE_DOCUMENT), make_large_result(40),
                args.runs)
 
-    # The web app renders in a warm worker process (riskdesk.reports.worker) with a time limit.
-    from riskdesk.reports.worker import render_pdf_isolated
+    # The web app renders in a warm worker process (riskdesk.council.worker) with a time limit.
+    from riskdesk.council.worker import render_pdf_isolated
 
     html = R.render_html(R.build_context(copy.deepcopy(SAMPLE_DOCUMENT), copy.deepcopy(SAMPLE_RESULT),
                                          **sample_kwargs()))

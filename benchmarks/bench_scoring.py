@@ -16,11 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from riskdesk import yamlsafe  # noqa: E402
-from riskdesk.checklists import build_release, read_directory  # noqa: E402
-from riskdesk.checklists.conditions import Facts  # noqa: E402
-from riskdesk.intake.document import load_path, normalize  # noqa: E402
-from riskdesk.scoring import score  # noqa: E402
+from riskdesk.engine import yamlsafe  # noqa: E402
+from riskdesk.engine.checklists import build_release, read_directory  # noqa: E402
+from riskdesk.engine.checklists.conditions import Facts  # noqa: E402
+from riskdesk.engine.document import load_path, normalize  # noqa: E402
+from riskdesk.engine.scoring import score  # noqa: E402
 
 ON = dt.date(2026, 11, 26)
 

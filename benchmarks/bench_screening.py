@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
-from riskdesk.screening import normalize  # noqa: E402
-from riskdesk.screening.evaluation import build_evaluation_set, evaluate  # noqa: E402
-from riskdesk.screening.importers import parse_file  # noqa: E402
-from riskdesk.screening.matcher import DEFAULT_THRESHOLD, Matcher  # noqa: E402
+from riskdesk.engine.screening import normalize  # noqa: E402
+from riskdesk.engine.screening.evaluation import build_evaluation_set, evaluate  # noqa: E402
+from riskdesk.engine.screening.importers import parse_file  # noqa: E402
+from riskdesk.engine.screening.matcher import DEFAULT_THRESHOLD, Matcher  # noqa: E402
 
 NK_THRESHOLD = 0.70
 NK_SWEEP = (0.8, 0.9, 0.95)  # same scores, stricter flags (time is that of the 0.70 run)

@@ -1,3 +1,3 @@
-from riskdesk.cli import main
+from riskdesk.cli import run
 
-main(prog_name="python -m riskdesk")
+run()

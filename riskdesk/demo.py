@@ -9,11 +9,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from riskdesk import assessments, audit, releases
+from riskdesk.audit import trail
+from riskdesk.checklists import releases
 from riskdesk.config import PROJECT_ROOT
-from riskdesk.intake.document import load_path
-from riskdesk.intake.services import create_proposal
+from riskdesk.engine.document import load_path
 from riskdesk.models import Proposal, Transition
+from riskdesk.proposals.assessments import assess_proposal
+from riskdesk.proposals.services import create_proposal
 
 DEMO_DIR = PROJECT_ROOT / "demo"
 # demo file -> (status it has reached, the council's reason)
@@ -44,12 +46,12 @@ def load(session: Session, checklists_dir: Path | None = None) -> int:
 
 
 def _decide(session: Session, proposal: Proposal, status: str, reason: str) -> None:
-    """Walk a demo proposal through assessment and the workflow to its decided status (no user: system)."""
-    assessments.assess(session, proposal)
+    """Walk a demo proposal through assessment (screening included) and the workflow to its decided status (no user: system)."""
+    assess_proposal(session, proposal)
     for step in PATH_TO_DECISION + (status,):
         session.add(Transition(proposal_id=proposal.id, from_status=proposal.status, to_status=step,
                                reason=reason if step == status else "Demo data."))
-        audit.record(session, "proposal.transition", object_type="proposal", object_id=proposal.id,
+        trail.record(session, "proposal.transition", object_type="proposal", object_id=proposal.id,
                      summary=f"{proposal.status} → {step} (demo data)", before={"status": proposal.status},
                      after={"status": step})
         proposal.status = step

@@ -4,16 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from riskdesk.db import Base
-
-WORKFLOW_STATUSES = (
-    "draft", "submitted", "in_review", "approved", "approved_with_conditions", "declined", "withdrawn",
-)
-DECIDED = ("approved", "approved_with_conditions", "declined")
-ROLES = ("staff", "council", "admin")
+from riskdesk.vocabulary import ROLES
 
 
 def utcnow() -> dt.datetime:
@@ -143,19 +150,6 @@ class Assessment(Base):
 
     proposal: Mapped[Proposal] = relationship(back_populates="assessments")
     release: Mapped[ChecklistRelease] = relationship()
-    findings: Mapped[list[FindingRecord]] = relationship(cascade="all, delete-orphan", order_by="FindingRecord.id")
-
-
-class FindingRecord(Base):
-    __tablename__ = "finding"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[str] = mapped_column(String(80), index=True)
-    category: Mapped[str] = mapped_column(String(40))
-    effect: Mapped[str] = mapped_column(String(20))
-    severity: Mapped[str] = mapped_column(String(20))
-    title: Mapped[str] = mapped_column(String(300))
 
 
 class Mitigation(Base):
@@ -256,7 +250,7 @@ class Adjudication(Base):
     __tablename__ = "adjudication"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    query_key: Mapped[str] = mapped_column(String(200), index=True)
+    query_key: Mapped[str] = mapped_column(String(1000), index=True)
     entry_uid: Mapped[str] = mapped_column(String(120))
     entry_hash: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[str] = mapped_column(String(20))  # true_match | false_positive

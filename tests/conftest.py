@@ -16,9 +16,9 @@ import pytest
 os.environ.setdefault("RISKDESK_LOGIN_RATE_LIMIT", "1000 per minute")
 
 from riskdesk import create_app  # noqa: E402
-from riskdesk.auth.passwords import hash_password  # noqa: E402
 from riskdesk.db import make_engine, upgrade  # noqa: E402
 from riskdesk.models import User  # noqa: E402
+from riskdesk.users.passwords import hash_password  # noqa: E402
 from tests.pgcluster import ServerProgramsMissing, throwaway_cluster, throwaway_database  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def db_session(app):
 @pytest.fixture
 def published(app, db_session):
     """The shipped checklists published as the active release."""
-    from riskdesk import releases
+    from riskdesk.checklists import releases
 
     row = releases.publish_directory(db_session, CHECKLISTS, note="test")
     db_session.commit()

@@ -4,7 +4,7 @@ import io
 import docx
 import pytest
 
-from riskdesk.intake.attachments import AttachmentError, extract_text
+from riskdesk.proposals.attachments import AttachmentError, extract_text
 
 LIMIT = 1024 * 1024
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from riskdesk.checklists import load_release
-from riskdesk.checklists.coverage import render
+from riskdesk.engine.checklists import load_release
+from riskdesk.engine.checklists.coverage import render
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "checklists.md"
@@ -12,9 +12,9 @@ DOC = ROOT / "docs" / "checklists.md"
 
 def test_coverage_doc_is_up_to_date():
     expected = render(load_release(ROOT / "checklists"))
-    assert DOC.exists(), "docs/checklists.md is missing; run: python -m riskdesk.checklists.coverage"
+    assert DOC.exists(), "docs/checklists.md is missing; run: python -m riskdesk.engine.checklists.coverage"
     assert DOC.read_text(encoding="utf-8") == expected, (
-        "docs/checklists.md is out of date; run: python -m riskdesk.checklists.coverage"
+        "docs/checklists.md is out of date; run: python -m riskdesk.engine.checklists.coverage"
     )
 
 

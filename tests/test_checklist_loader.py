@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from riskdesk.checklists import ChecklistError, build_release, load_release, read_directory
+from riskdesk.engine.checklists import (
+    ChecklistError,
+    build_release,
+    load_release,
+    read_directory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORING = (ROOT / "checklists" / "scoring.yaml").read_text()

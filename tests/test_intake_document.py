@@ -4,8 +4,14 @@ import sys
 
 import pytest
 
-from riskdesk.intake.document import (DocumentError, dump_yaml, field_registry, load_document, normalize,
-                                      validate)
+from riskdesk.engine.document import (
+    DocumentError,
+    dump_yaml,
+    field_registry,
+    load_document,
+    normalize,
+    validate,
+)
 
 MINIMAL = {"title": "Sister city with Lyon", "city": {"name": "Austin", "state": "TX"},
            "agreement": {"type": "sister_city"}, "partner": {"name": "Ville de Lyon", "country": "FR"}}
@@ -92,8 +98,8 @@ def test_validate_cli_exit_codes(tmp_path):
 
 
 def test_docs_intake_md_is_generated_from_the_schema():
-    from riskdesk.intake.docgen import DOC_PATH, render
+    from riskdesk.engine.docgen import DOC_PATH, render
 
-    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run: python -m riskdesk.intake.docgen"
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run: python -m riskdesk.engine.docgen"
     for path in field_registry():
         assert path.split(".")[-1] in render()

@@ -23,8 +23,8 @@ from sqlalchemy import func, inspect, select, text
 
 from riskdesk import models
 from riskdesk.db import Base, alembic_config, make_engine, make_sessionmaker, upgrade
-from riskdesk.intake.document import load_path
-from riskdesk.intake.services import create_proposal
+from riskdesk.engine.document import load_path
+from riskdesk.proposals.services import create_proposal
 from tests.pgcluster import throwaway_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -4,9 +4,10 @@ import sys
 
 from sqlalchemy import select
 
-from riskdesk import assessments, screening_service
-from riskdesk.intake.services import create_proposal
 from riskdesk.models import AuditEvent, ListSnapshot, ScreeningHit
+from riskdesk.proposals import assessments
+from riskdesk.proposals.services import create_proposal
+from riskdesk.screening import services as screening_service
 from tests.conftest import PROJECT_ROOT, make_user, shared_dir
 
 SDN = shared_dir() / "data" / "ofac-sdn-2024-05-03.csv"
@@ -23,9 +24,9 @@ def test_hits_become_findings_and_false_positives_stay_quiet(app, db_session, pu
     assert snapshot.record_count == 14965 and snapshot.active
     user = make_user(db_session, "stella", ["staff"])
     proposal = create_proposal(db_session, DOC, actor=user)
-    hits, records = screening_service.screen_proposal(db_session, proposal)
+    hits, _ = screening_service.screen_proposal(db_session, proposal)
     assert any(h["matched_name"].upper().startswith("BANCO NACIONAL DE CUBA") for h in hits)
-    assessment = assessments.assess(db_session, proposal, actor=user, screening=hits, screening_records=records)
+    assessment = assessments.assess_proposal(db_session, proposal, actor=user)  # screens, then scores
     db_session.commit()
     screening_findings = [f for f in assessment.result["findings"] if f["id"].startswith("SCREEN-")]
     assert screening_findings and all(f["category"] == "legal_federal" for f in screening_findings)

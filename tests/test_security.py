@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from riskdesk import create_app
-from riskdesk.intake.document import load_path
+from riskdesk.engine.document import load_path
 from riskdesk.models import AuditEvent, Proposal
 from tests.conftest import CSRF_RE, PASSWORD, Browserless, make_user
 from tests.test_web import DEMO, form_data, sample_url_args
@@ -213,8 +213,8 @@ def test_every_post_endpoint_refuses_missing_or_bad_csrf_token(app, as_admin):
             assert response.status_code == 400, f"{rule.endpoint} accepted a POST with {data or 'no token'}"
             assert b"security token" in response.data, f"{rule.endpoint}: 400 for another reason than CSRF"
         checked.append(rule.endpoint)
-    assert {"intake.new", "intake.assess", "council.issue_report", "admin.users", "auth.logout",
-            "auth.password", "admin.edit_checklist"} <= set(checked)
+    assert {"proposals.new", "proposals.assess", "council.issue_report", "users.manage", "users.logout",
+            "users.password", "checklists.edit"} <= set(checked)
     # the refused logout did not sign the admin out, and a token-bearing request is not refused as CSRF
     assert as_admin.get("/admin/users").status_code == 200
     response = as_admin.post("/auth/logout", token_from="/proposals")

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from riskdesk.auth import PUBLIC_ENDPOINTS
-from riskdesk.intake.document import dump_yaml, load_path, normalize
+from riskdesk.engine.document import dump_yaml, load_path, normalize
 from riskdesk.models import AuditEvent, Proposal, Report
+from riskdesk.users.access import PUBLIC_ENDPOINTS
 from tests.conftest import PROJECT_ROOT
 
 DEMO = sorted((PROJECT_ROOT / "demo").glob("*.yaml"))
@@ -186,7 +186,7 @@ def test_import_rejects_bad_files_naming_fields(as_staff, db_session):
 
 
 def test_list_search_filter_and_paginate(app, as_staff, db_session):
-    from riskdesk.intake.services import create_proposal
+    from riskdesk.proposals.services import create_proposal
 
     base = load_path(DEMO[0])
     for i in range(30):
@@ -214,7 +214,7 @@ def test_assess_stores_findings_and_marks_stale_under_a_new_release(as_staff, as
     assert "Legal bars and requirements" in page and "Why it fired" in page and 'id="stale"' not in page
     db_session.expire_all()
     assessment = db_session.get(Proposal, proposal.id).assessments[-1]
-    assert assessment.release_id == published.id and assessment.findings
+    assert assessment.release_id == published.id and assessment.result["findings"]
     # An administrator publishes a changed release: the old assessment becomes stale.
     text = published.files["scoring.yaml"].replace("overall_thresholds: {moderate: 4, high: 12, critical: 30}",
                                                    "overall_thresholds: {moderate: 2, high: 3, critical: 4}")
@@ -245,7 +245,7 @@ def test_impact_preview_lists_a_flipped_rating_and_malformed_edit_changes_nothin
     broken = as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": "severity_points: [oops",
                                                       "action": "publish"}, token_from="/admin/checklists")
     assert broken.status_code == 400 and b"line" in broken.data and b"cannot be published" in broken.data
-    from riskdesk.releases import active_release
+    from riskdesk.checklists.releases import active_release
 
     db_session.expire_all()
     assert active_release(db_session).hash == published.hash
@@ -334,7 +334,7 @@ items:
                                                         "action": "publish", "note": "sports pack"},
                              token_from="/admin/checklists")
     assert response.status_code in (302, 303)
-    from riskdesk.releases import active_release
+    from riskdesk.checklists.releases import active_release
 
     db_session.expire_all()
     active = active_release(db_session)
@@ -347,7 +347,7 @@ def test_rollback_reactivates_an_earlier_release(as_admin, published, db_session
     text = published.files["scoring.yaml"].replace("screening_severity: high", "screening_severity: critical")
     as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "publish"},
                   token_from="/admin/checklists")
-    from riskdesk.releases import active_release
+    from riskdesk.checklists.releases import active_release
 
     db_session.expire_all()
     assert active_release(db_session).hash != published.hash
@@ -360,7 +360,7 @@ def test_rollback_reactivates_an_earlier_release(as_admin, published, db_session
 
 
 def test_screening_hit_is_adjudicated_on_the_page_and_shown_in_the_report(as_staff, published, db_session):
-    from riskdesk import screening_service
+    from riskdesk.screening import services as screening_service
     from tests.conftest import shared_dir
 
     sdn = (shared_dir() / "data" / "ofac-sdn-2024-05-03.csv").read_bytes()
@@ -418,7 +418,7 @@ def test_a_report_render_past_its_time_limit_answers_503(app, as_staff, publishe
 def test_next_review_is_the_earliest_of_schedule_renewal_and_anniversary():
     import datetime as dt
 
-    from riskdesk.council.views import next_review
+    from riskdesk.council.portfolio import next_review
 
     today = dt.date(2026, 11, 26)
     assert next_review(dt.date(2024, 3, 1), None, None, today) == (dt.date(2027, 3, 1), "anniversary of the decision")
@@ -441,7 +441,7 @@ def test_admin_reassesses_stale_proposals_after_a_publish(as_staff, as_admin, pu
     response = as_admin.post("/admin/checklists/reassess", token_from="/admin/checklists")
     assert response.status_code in (302, 303)
     assert "Re-assessed 2 proposals" in as_admin.get("/admin/checklists").get_data(as_text=True)
-    from riskdesk.releases import active_release
+    from riskdesk.checklists.releases import active_release
 
     db_session.expire_all()
     active = active_release(db_session)
@@ -453,7 +453,7 @@ def test_admin_reassesses_stale_proposals_after_a_publish(as_staff, as_admin, pu
 
 def test_a_save_racing_another_save_is_a_conflict_not_an_error(app, as_staff, db_session, monkeypatch):
     """The version check passes, then another session commits first: the UPDATE matches no row."""
-    from riskdesk.intake import services
+    from riskdesk.proposals import services
 
     document = load_path(DEMO[0])
     as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
@@ -468,7 +468,7 @@ def test_a_save_racing_another_save_is_a_conflict_not_an_error(app, as_staff, db
         rival.close()
         return real_update(session, proposal, document, **kw)
 
-    monkeypatch.setattr("riskdesk.intake.views.update_proposal", update_after_a_rival_commit)
+    monkeypatch.setattr("riskdesk.proposals.routes.update_proposal", update_after_a_rival_commit)
     mine = dict(document, title="My own title")
     response = as_staff.post(f"/proposals/{proposal.id}/edit", form_data(mine, save="1", version_id="1"),
                              token_from="/proposals/new")

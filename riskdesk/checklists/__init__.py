@@ -1,10 +1,1 @@
-"""Checklists as data: load, validate and compile releases. Pure: no Flask, no database."""
-from riskdesk.checklists.loader import (
-    ChecklistError, CompiledItem, Problem, Release, build_release, content_hash, load_release,
-    read_directory,
-)
-
-__all__ = [
-    "ChecklistError", "CompiledItem", "Problem", "Release", "build_release", "content_hash",
-    "load_release", "read_directory",
-]
+"""Checklist releases in the database and the administrators' pages for them (the loader is in the engine)."""

@@ -1,0 +1,1 @@
+"""The council: workflow and decisions, mitigations, the portfolio, and the council report."""

@@ -27,9 +27,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 from werkzeug.serving import make_server  # noqa: E402
 
 from riskdesk import create_app  # noqa: E402
-from riskdesk.auth.passwords import hash_password  # noqa: E402
 from riskdesk.db import upgrade  # noqa: E402
 from riskdesk.models import User  # noqa: E402
+from riskdesk.users.passwords import hash_password  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"

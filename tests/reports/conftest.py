@@ -16,9 +16,13 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from riskdesk.reports import render as render_mod
-from riskdesk.reports.sample import (SAMPLE_DOCUMENT, SAMPLE_RESULT, make_large_result,
-                                     sample_kwargs)
+from riskdesk.engine.report import render as render_mod
+from riskdesk.engine.report.sample import (
+    SAMPLE_DOCUMENT,
+    SAMPLE_RESULT,
+    make_large_result,
+    sample_kwargs,
+)
 
 
 def pytest_configure(config):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from riskdesk.reports import render as R
-from riskdesk.reports.chart import category_chart_svg, chart_text
-from riskdesk.reports.render import build_context, render_html
+from riskdesk.engine.report import render as R
+from riskdesk.engine.report.chart import category_chart_svg, chart_text
+from riskdesk.engine.report.render import build_context, render_html
 
 
 def test_recommendation_follows_rating(document, result, kwargs):

@@ -6,8 +6,8 @@ import re
 
 import pikepdf
 
-from riskdesk.reports.render import build_context, render_html
-from riskdesk.reports.sample import SAMPLE_DOCUMENT, SAMPLE_RESULT
+from riskdesk.engine.report.render import build_context, render_html
+from riskdesk.engine.report.sample import SAMPLE_DOCUMENT, SAMPLE_RESULT
 
 DOC_TITLE = f"Staff report: {SAMPLE_DOCUMENT['title']}"
 
@@ -63,7 +63,7 @@ def test_figures_have_alt_and_tables_have_headers(draft_pdf, kit):
 
 
 def test_no_box_shadow_in_stylesheet():
-    from riskdesk.reports.render import STYLESHEET
+    from riskdesk.engine.report.render import STYLESHEET
 
     assert not re.search(r"box-shadow\s*:", STYLESHEET.read_text())
 

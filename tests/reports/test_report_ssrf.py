@@ -11,9 +11,14 @@ import pikepdf
 import pytest
 from weasyprint.urls import FatalURLFetchingError
 
-from riskdesk.reports.fetcher import MissingAsset, RefusedURL, SafeFetcher, asset_url
-from riskdesk.reports.render import build_context, render_html, render_pdf
-from riskdesk.reports.sample import sample_kwargs
+from riskdesk.engine.report.fetcher import (
+    MissingAsset,
+    RefusedURL,
+    SafeFetcher,
+    asset_url,
+)
+from riskdesk.engine.report.render import build_context, render_html, render_pdf
+from riskdesk.engine.report.sample import sample_kwargs
 
 # Enum-like fields are kept: they drive the report's logic, and the engine validates them.
 KEEP = {"rating", "effect", "severity", "category", "verdict", "status", "verified", "confidence"}

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from riskdesk.reports import storage
-from riskdesk.reports.storage import IntegrityError, read_issued, store_issued
+from riskdesk.council import storage
+from riskdesk.council.storage import IntegrityError, read_issued, store_issued
 
 PDF = b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\n"
 

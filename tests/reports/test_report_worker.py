@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from riskdesk.reports import worker
+from riskdesk.council import worker
 
 
 def _sleep_then_pid(seconds: float) -> int:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from riskdesk import yamlsafe
-from riskdesk.checklists import load_release
-from riskdesk.intake.document import normalize, validate
-from riskdesk.scoring import score
+from riskdesk.engine import yamlsafe
+from riskdesk.engine.checklists import load_release
+from riskdesk.engine.document import normalize, validate
+from riskdesk.engine.scoring import score
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

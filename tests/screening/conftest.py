@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from riskdesk.screening.importers import parse_file
-from riskdesk.screening.matcher import Matcher
+from riskdesk.engine.screening.importers import parse_file
+from riskdesk.engine.screening.matcher import Matcher
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SDN_FILE = "ofac-sdn-2024-05-03.csv"

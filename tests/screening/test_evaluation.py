@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from riskdesk.screening.evaluation import VARIANTS, build_evaluation_set, evaluate, evaluate_matcher
-from riskdesk.screening.normalize import normalize_name
+from riskdesk.engine.screening.evaluation import (
+    VARIANTS,
+    build_evaluation_set,
+    evaluate,
+    evaluate_matcher,
+)
+from riskdesk.engine.screening.normalize import normalize_name
 
 RECALL_FLOOR = 0.965
 FPR_CEILING = 0.020
@@ -36,7 +41,7 @@ def test_set_is_deterministic_and_labelled(sdn, cases):
 
 
 def test_evaluate_counts():
-    from riskdesk.screening.evaluation import Case
+    from riskdesk.engine.screening.evaluation import Case
 
     cases = [Case("a", frozenset({"1"}), "typo"), Case("b", frozenset({"2"}), "typo"), Case("c", frozenset(), "negative_person")]
     r = evaluate(lambda q: {"a": ["1"], "b": ["9"], "c": ["5"]}[q], cases)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from riskdesk.screening.importers import (
+from riskdesk.engine.screening.importers import (
     ListEntry,
     ListFormatError,
     ParsedList,

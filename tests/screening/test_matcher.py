@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from riskdesk.screening.importers import ListEntry
-from riskdesk.screening.matcher import (
+from riskdesk.engine.screening.importers import ListEntry
+from riskdesk.engine.screening.matcher import (
     CANDIDATES,
     DEFAULT_THRESHOLD,
     Hit,
@@ -82,7 +82,7 @@ def test_results_sorted_limited_and_one_per_entry(sdn_matcher):
 
 
 def test_blocking_bounds_the_candidates(sdn_matcher):
-    from riskdesk.screening.normalize import name_tokens
+    from riskdesk.engine.screening.normalize import name_tokens
 
     for q in ("Muhammad Ali", "Al Hassan", "Banco Nacional de Cuba", "Jennifer Anderson"):
         assert len(sdn_matcher._candidates(name_tokens(q))) <= CANDIDATES
@@ -155,7 +155,7 @@ def test_package_is_pure():
     import ast
     from pathlib import Path
 
-    import riskdesk.screening as pkg
+    import riskdesk.engine.screening as pkg
 
     for path in Path(pkg.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

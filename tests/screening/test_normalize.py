@@ -2,7 +2,13 @@
 
 import pytest
 
-from riskdesk.screening.normalize import name_tokens, normalize_name, phonetic, skeleton, strip_legal_forms
+from riskdesk.engine.screening.normalize import (
+    name_tokens,
+    normalize_name,
+    phonetic,
+    skeleton,
+    strip_legal_forms,
+)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,119 @@
+"""Administrators: checklist releases (edit, validate, preview impact, publish, roll back, re-assess)."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from riskdesk import db
+from riskdesk.checklists import releases
+from riskdesk.engine.checklists import ChecklistError
+from riskdesk.models import ChecklistRelease
+from riskdesk.proposals import assessments
+from riskdesk.users.access import roles
+from riskdesk.web import current_db_user, get_or_404
+
+bp = Blueprint("checklists", __name__, url_prefix="/admin")
+
+
+def _active_or_409(session) -> ChecklistRelease:
+    row = releases.active_release(session)
+    if row is None:
+        abort(409, "No checklist release is active yet.")
+    return row
+
+
+@bp.route("/checklists")
+@roles("admin")
+def index():
+    session = db.session()
+    rows = session.scalars(select(ChecklistRelease).order_by(ChecklistRelease.id.desc())).all()
+    active = releases.active_release(session)
+    return render_template("checklists/index.html", releases=rows, active=active,
+                           files=sorted(active.files) if active else [])
+
+
+def _submitted_file(active: ChecklistRelease) -> tuple[str, str]:
+    """The file name and text an administrator sent, typed in or uploaded."""
+    name = request.values.get("file", "")
+    upload = request.files.get("upload")
+    if upload is not None and upload.filename:
+        name = name or upload.filename
+        try:
+            text = upload.read(1_000_001).decode("utf-8")
+        except UnicodeDecodeError:
+            abort(400, "upload: the checklist file must be UTF-8 text.")
+    else:
+        text = request.form.get("text", "")
+    if not name or ".." in name or name.startswith("/") or not name.endswith((".yaml", ".yml")):
+        abort(400, "file: a checklist file path ending in .yaml is required (e.g. states/TX.yaml).")
+    return name, text.replace("\r\n", "\n")
+
+
+@bp.route("/checklists/edit", methods=["GET", "POST"])
+@roles("admin")
+def edit():
+    session = db.session()
+    active = _active_or_409(session)
+    if request.method == "GET":
+        name = request.args.get("file", "")
+        if name not in active.files:
+            abort(404, f"There is no checklist file {name!r} in the active release.")
+        return render_template("checklists/edit.html", name=name, text=active.files[name], note="", problems=[],
+                               changes=None)
+    name, text = _submitted_file(active)
+    note = request.form.get("note", "").strip()[:500]
+    files = {**active.files, name: text}
+    try:
+        changes = releases.impact(session, files)
+    except ChecklistError as exc:
+        return render_template("checklists/edit.html", name=name, text=text, note=note, problems=exc.problems,
+                               changes=None), 400
+    if request.form.get("action") == "publish":
+        row = releases.publish(session, files, actor=current_db_user(), note=note or f"Edited {name}")
+        session.commit()
+        flash(f"Published release {row.hash[:12]}. Open assessments made under the previous release are now marked stale.")
+        return redirect(url_for("checklists.index"))
+    return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[], changes=changes)
+
+
+@bp.route("/checklists/<int:release_id>/activate", methods=["POST"])
+@roles("admin")
+def rollback(release_id: int):
+    session = db.session()
+    row = get_or_404(ChecklistRelease, release_id, "checklist release")
+    releases.publish(session, dict(row.files), actor=current_db_user(), note=f"Rolled back to release {row.hash[:12]}")
+    session.commit()
+    flash(f"Release {row.hash[:12]} is active again.")
+    return redirect(url_for("checklists.index"))
+
+
+@bp.route("/checklists/<int:release_id>/<path:name>")
+@roles("admin")
+def download(release_id: int, name: str):
+    row = get_or_404(ChecklistRelease, release_id, "checklist release")
+    if name not in row.files:
+        abort(404)
+    return Response(row.files[name], mimetype="application/x-yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{name.replace("/", "_")}"'})
+
+
+@bp.route("/checklists/reassess", methods=["POST"])
+@roles("admin")
+def reassess_stale():
+    """Re-assess every open or active proposal whose latest assessment predates the active release."""
+    session = db.session()
+    active = _active_or_409(session)
+    done, skipped = assessments.reassess_stale(session, active, actor=current_db_user())
+    session.commit()
+    flash(f"Re-assessed {done} proposal{'s' if done != 1 else ''} under release {active.hash[:12]}"
+          + (f"; {skipped} incomplete proposal(s) skipped." if skipped else "."))
+    return redirect(url_for("checklists.index"))

@@ -1,0 +1,83 @@
+"""The council report of a stored proposal: its inputs, draft renders, and issuing the fixed copy."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from riskdesk.audit import trail
+from riskdesk.checklists import releases
+from riskdesk.council.storage import store_issued
+from riskdesk.council.worker import render_pdf_isolated
+from riskdesk.engine.report.render import build_context, render_html
+from riskdesk.engine.scoring import scoring_summary
+from riskdesk.models import Proposal, Report, User
+from riskdesk.proposals import assessments, workflow
+from riskdesk.screening import services as screening
+
+
+class NotAssessed(Exception):
+    """A report needs an assessment."""
+
+
+def _screening_rows(session: Session, assessment_id: int) -> list[dict]:
+    rows = []
+    for hit, decision in screening.hits_with_decisions(session, assessment_id):
+        rows.append({
+            "query": hit.query, "role": hit.role, "list_source": hit.list_source, "matched_name": hit.matched_name,
+            "entry_uid": hit.entry_uid, "score": hit.score, "why": hit.why,
+            "adjudication": None if decision is None else {
+                "verdict": decision.verdict, "note": decision.note, "by": decision.by_name,
+                "at": decision.at.strftime("%Y-%m-%d")},
+        })
+    return rows
+
+
+def report_inputs(session: Session, proposal: Proposal, status: str) -> dict:
+    """Everything the renderer needs for the latest assessment (raises NotAssessed without one)."""
+    latest = assessments.latest(proposal)
+    if latest is None:
+        raise NotAssessed("Assess the proposal before producing a report.")
+    hits = _screening_rows(session, latest.id)
+    release_row = latest.release
+    compiled = releases.compiled(release_row)
+    decided = workflow.last_decision(session, proposal.id)
+    return {
+        "document": latest.facts, "result": latest.result, "status": status,
+        "release": {"hash": release_row.hash, "created_at": release_row.created_at.strftime("%Y-%m-%d"),
+                    "note": release_row.note, "scoring": compiled.scoring.description},
+        "screening": hits if screening.active_snapshots(session) or hits else None,
+        "residual": workflow.residual_for(session, proposal),
+        "conditions": proposal.conditions or None,
+        "scoring": scoring_summary(compiled.scoring),
+        "decision": None if decided is None else {
+            "outcome": decided.to_status, "date": decided.at.strftime("%Y-%m-%d"),
+            "by": decided.by.username if decided.by else "", "note": decided.reason},
+    }
+
+
+def report_html(inputs: dict) -> str:
+    inputs = dict(inputs)
+    return render_html(build_context(inputs.pop("document"), inputs.pop("result"), **inputs))
+
+
+def render_pdf(inputs: dict, *, timeout: float) -> bytes:
+    """Build the HTML here, render the PDF in the worker process within ``timeout`` (RenderTimeout)."""
+    return render_pdf_isolated(report_html(inputs), timeout=timeout)
+
+
+def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_dir: Path,
+                 timeout: float) -> Report:
+    """Render the ISSUED report, store it once on disk with its sha256, record it and its audit entry."""
+    issued_at = dt.datetime.now(dt.timezone.utc)
+    inputs = report_inputs(session, proposal, "ISSUED")
+    pdf = render_pdf({**inputs, "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC")}, timeout=timeout)
+    filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
+    report = Report(proposal_id=proposal.id, assessment_id=assessments.latest(proposal).id, filename=filename,
+                    sha256=sha256, issued_at=issued_at, issued_by_id=actor.id)
+    session.add(report)
+    session.flush()
+    trail.record(session, "report.issue", actor=actor, object_type="report", object_id=report.id,
+                 summary=f"Issued report for proposal {proposal.id}", after={"sha256": sha256, "file": filename})
+    return report

@@ -1,0 +1,1 @@
+"""Proposals: the intake form, import and export, the proposal page and assessment."""

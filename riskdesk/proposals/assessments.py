@@ -1,0 +1,78 @@
+"""Assess a stored proposal: screen its parties, score it, keep the result pinned to its release."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from riskdesk.audit import trail
+from riskdesk.checklists import releases
+from riskdesk.engine.document import DocumentError, validate
+from riskdesk.engine.scoring import score
+from riskdesk.models import Assessment, ChecklistRelease, Proposal, User
+from riskdesk.screening import services as screening
+
+
+class NotReady(Exception):
+    """No checklist release is active, so nothing can be assessed yet."""
+
+
+def assess_proposal(session: Session, proposal: Proposal, *, actor: User | None = None,
+                    on: dt.date | None = None) -> Assessment:
+    """Screen the proposal's parties against the active list snapshots, then score it under the active release.
+
+    Raises DocumentError for an incomplete proposal and NotReady when no release is active.
+    """
+    problems = validate(proposal.document)
+    if problems:
+        raise DocumentError(problems)
+    row = releases.active_release(session)
+    if row is None:
+        raise NotReady("No checklist release is active; publish one first (python -m riskdesk checklists publish).")
+    engine_hits, hit_rows = screening.screen_proposal(session, proposal)
+    on = on or dt.date.today()
+    result = score(proposal.document, releases.compiled(row), on=on, screening=engine_hits)
+    assessment = Assessment(
+        proposal_id=proposal.id, release_id=row.id, proposal_version=proposal.version_id, assessed_on=on,
+        created_by_id=actor.id if actor else None, rating=result.rating, prohibited=result.prohibited,
+        score=result.score, facts=proposal.document, result=result.to_dict(),
+    )
+    session.add(assessment)
+    session.flush()
+    for hit_row in hit_rows:
+        hit_row.assessment_id = assessment.id
+        session.add(hit_row)
+    trail.record(session, "proposal.assess", actor=actor, object_type="proposal", object_id=proposal.id,
+                 summary=f"Assessed: {result.rating}{' (prohibited)' if result.prohibited else ''}, "
+                         f"{len(result.findings)} findings, release {row.hash[:12]}",
+                 after={"assessment": assessment.id, "rating": result.rating, "release": row.hash})
+    return assessment
+
+
+def latest(proposal: Proposal) -> Assessment | None:
+    return proposal.assessments[-1] if proposal.assessments else None
+
+
+def is_stale(session: Session, assessment: Assessment) -> bool:
+    """Stale when a newer release is active or the proposal changed since it was assessed."""
+    row = releases.active_release(session)
+    return (row is not None and assessment.release_id != row.id) or \
+        assessment.proposal_version != assessment.proposal.version_id
+
+
+def reassess_stale(session: Session, active: ChecklistRelease, *, actor: User | None) -> tuple[int, int]:
+    """Re-assess every open or active proposal last assessed under another release.
+
+    Returns (re-assessed, skipped because incomplete).
+    """
+    done = skipped = 0
+    for proposal in releases.open_and_active(session):
+        previous = latest(proposal)
+        if previous is None or previous.release_id == active.id:
+            continue
+        if validate(proposal.document):
+            skipped += 1
+            continue
+        assess_proposal(session, proposal, actor=actor)
+        done += 1
+    return done, skipped

@@ -1,0 +1,1 @@
+"""Accounts: sign-in, passwords, roles and the access rule every route obeys."""

@@ -1,0 +1,39 @@
+"""Helpers every domain's routes share: the signed-in user's row, get-or-404, template helpers."""
+from __future__ import annotations
+
+from flask import Flask, abort
+from flask_login import current_user
+
+from riskdesk import db, vocabulary
+from riskdesk.engine.document import country_name
+from riskdesk.models import Proposal, User
+
+
+def current_db_user() -> User:
+    """The signed-in user as a row of the request's session (Flask-Login's object may be detached)."""
+    return db.session().get(User, current_user.id)
+
+
+def get_or_404(model, object_id: int, what: str):
+    row = db.session().get(model, object_id)
+    if row is None:
+        abort(404, f"There is no {what} {object_id}.")
+    return row
+
+
+def get_proposal(proposal_id: int) -> Proposal:
+    return get_or_404(Proposal, proposal_id, "proposal")
+
+
+def display_label(code) -> str:
+    """A vocabulary label, or the code made readable when the vocabulary has none."""
+    if not code:
+        return ""
+    text = vocabulary.label(code)
+    return text if text != code else str(code).replace("_", " ").capitalize()
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(display_label, "label")
+    app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["vocabulary"] = vocabulary
