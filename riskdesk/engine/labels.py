@@ -68,7 +68,7 @@ COUNTRY_NAMES = {
 
 def _plain(path: str) -> str:
     """``people.3.name`` or ``people[].name`` -> ``people[].name``."""
-    return re.sub(r"\.(\d+)(?=\.|$)", "[]", path.replace("[]", "[]"))
+    return re.sub(r"\.(\d+)(?=\.|$)", "[]", path)
 
 
 @cache
