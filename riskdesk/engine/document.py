@@ -257,20 +257,3 @@ def field_registry() -> dict[str, FieldInfo]:
 
     walk(schema(), "", False)
     return registry
-
-
-def field_values(document: dict, path: str) -> list[Any]:
-    """All values at ``path``; rows of repeated sections each contribute one value."""
-    values: list[Any] = [document]
-    for part in path.split("."):
-        nxt: list[Any] = []
-        for value in values:
-            if isinstance(value, list):
-                nxt.extend(v.get(part) for v in value if isinstance(v, dict))
-            elif isinstance(value, dict):
-                nxt.append(value.get(part))
-        values = nxt
-    flat: list[Any] = []
-    for value in values:
-        flat.extend(value if isinstance(value, list) else [value])
-    return flat
