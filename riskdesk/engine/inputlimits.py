@@ -73,10 +73,6 @@ def check_size(text: str | bytes, max_chars: int, what: str = "the file") -> Non
                                   f"{'MB' if max_chars >= 1_000_000 else 'characters'}; it was not read")
 
 
-def _refuse_constant(name: str):
-    raise InputLimitError("", f"{name} is not a number (NaN and Infinity are refused)")
-
-
 def _nesting_depth(text: str) -> tuple[int, int]:
     """The deepest [ / { nesting outside strings, and the line where it is first reached (linear scan)."""
     depth = deepest = 0
@@ -104,11 +100,12 @@ def _nesting_depth(text: str) -> tuple[int, int]:
 
 
 def loads_json(text: str, max_depth: int = MAX_DEPTH) -> Any:
-    """``json.loads`` that refuses deep nesting before parsing, and NaN/Infinity, NUL and lone surrogates after.
+    """``json.loads`` that refuses deep nesting before parsing, and NaN/Infinity, NUL and lone surrogates after
+    (by field: the parser reads NaN as a float, the walk then names where it is).
 
     json.JSONDecodeError still signals a syntax error.
     """
     deepest, line = _nesting_depth(text)
     if deepest > max_depth:
         raise InputLimitError("", f"nested more than {max_depth} levels deep", line)
-    return check(json.loads(text, parse_constant=_refuse_constant), max_depth)
+    return check(json.loads(text), max_depth)
