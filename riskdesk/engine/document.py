@@ -15,9 +15,10 @@ from typing import Any
 import pycountry
 from jsonschema import Draft202012Validator, FormatChecker
 
-from riskdesk.engine import yamlsafe
+from riskdesk.engine import inputlimits, yamlsafe
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
+MAX_DOCUMENT_CHARS = 1_000_000  # an intake document is a few kilobytes; this leaves room for long texts
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,16 @@ def _message(error) -> str:
 
 
 def validate(document: Any) -> list[Problem]:
-    """Every problem in ``document``, in document order; an empty list means valid."""
+    """Every problem in ``document``, in document order; an empty list means valid.
+
+    Values breaking an input limit (``inputlimits``: nesting, NaN/Infinity, NUL, lone surrogates) are
+    reported first and alone: whatever path they came by (form, import, API), they go no further.
+    """
     if not isinstance(document, dict):
         return [Problem("", "the document must be a mapping of fields (YAML or JSON object)")]
+    hostile = inputlimits.problems(document)
+    if hostile:
+        return [Problem(path, reason) for path, reason in hostile]
     problems = []
     for error in _validator().iter_errors(document):
         path = _path(error)
@@ -182,15 +190,26 @@ def normalize(document: dict) -> dict:
 
 
 def parse_text(text: str, filename: str = "") -> Any:
-    """Parse YAML or JSON text (JSON is YAML, but JSON errors read better from the json module)."""
+    """Parse YAML or JSON text (JSON is YAML, but JSON errors read better from the json module).
+
+    The size is checked before parsing, nesting before building the tree (``inputlimits``).
+    """
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise DocumentError([Problem("", f"the document is larger than {MAX_DOCUMENT_CHARS // 1_000_000} MB; "
+                                         "it was not read")])
     if filename.lower().endswith(".json"):
         try:
-            return json.loads(text)
+            return inputlimits.loads_json(text)
+        except inputlimits.InputLimitError as exc:
+            raise DocumentError([Problem(exc.path, f"not accepted: {exc.reason}"
+                                         + (f" (line {exc.line})" if exc.line else ""))]) from None
         except json.JSONDecodeError as exc:
             raise DocumentError([Problem("", f"not valid JSON: line {exc.lineno}: {exc.msg}")]) from exc
     try:
-        return yamlsafe.load(text)
+        return yamlsafe.load(text, max_chars=MAX_DOCUMENT_CHARS)
     except yamlsafe.YAMLInputError as exc:
+        if exc.path:
+            raise DocumentError([Problem(exc.path, f"not accepted: {exc.reason}")]) from exc
         raise DocumentError([Problem("", f"not valid YAML: {exc}")]) from exc
 
 
