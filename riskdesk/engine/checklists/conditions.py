@@ -20,6 +20,7 @@ from typing import Callable, NamedTuple
 
 from riskdesk.engine.checklists.model import AllOf, AnyOf, FieldTest, NamedList, NotOf
 from riskdesk.engine.document import FieldInfo, country_name, field_registry
+from riskdesk.engine.screening.normalize import name_tokens
 
 
 class Outcome(NamedTuple):
@@ -86,9 +87,9 @@ def _join(values) -> str:
     return ", ".join(_quote(v) for v in values)
 
 
-def _phrase_pattern(phrases: list[str]) -> re.Pattern:
+def _phrase_pattern(phrases: list[str], case_sensitive: bool = False) -> re.Pattern:
     parts = sorted({r"\s+".join(map(re.escape, p.split())) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _nonblank(values: list) -> list:
@@ -215,83 +216,177 @@ def compile_condition(node, fields: dict[str, FieldInfo], lists: dict[str, Named
 
 
 def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList]) -> Test:
-    path = test.field
     op = test.operator
-    operand = test.operand
-    can_be_unknown = "unknown" in info.values
+    if op == "in_list" and is_name_field(info):
+        return _compile_name_list(test.field, lists[test.operand])
+    builder = _BUILDERS.get(op, _compile_membership)
+    return builder(test, info, lists)
 
+
+def is_name_field(info: FieldInfo) -> bool:
+    """Free-text name fields (partner, intermediary and vendor names): lists match them by name."""
+    return info.kind in ("string", "list") and not info.values
+
+
+def _shown(info: FieldInfo):
     def shown(value) -> str:
         label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
         return f"{_quote(value)} ({label})" if label and label != value else _quote(value)
+    return shown
 
-    if op == "is_unknown":
-        def decide(values):
-            return "unknown" in values, None
 
-        def words(truth, _detail, values):
-            if truth:
-                return (f"{path} is unknown (not yet answered)",)
-            return (f"{path} is answered ({_join(_nonblank(values)) or 'blank'})",)
+def _compile_is_unknown(test: FieldTest, _info, _lists) -> Test:
+    path = test.field
 
-        return Test(path, decide, words)
+    def decide(values):
+        return "unknown" in values, None
 
-    if op == "is_blank":
-        def decide(values):
-            return not _nonblank(values), None
+    def words(truth, _detail, values):
+        if truth:
+            return (f"{path} is unknown (not yet answered)",)
+        return (f"{path} is answered ({_join(_nonblank(values)) or 'blank'})",)
 
-        def words(truth, _detail, _values):
-            return (f"{path} is blank",) if truth else (f"{path} is filled in",)
+    return Test(path, decide, words)
 
-        return Test(path, decide, words)
 
-    if op in ("gte", "lte", "gt", "lt"):
-        compare = {"gte": float.__ge__, "lte": float.__le__, "gt": float.__gt__, "lt": float.__lt__}[op]
-        phrase = {"gte": "at least", "lte": "at most", "gt": "more than", "lt": "less than"}[op]
-        limit = float(operand)
+def _compile_is_blank(test: FieldTest, _info, _lists) -> Test:
+    path = test.field
 
-        def numbers(values):
-            return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    def decide(values):
+        return not _nonblank(values), None
 
-        def decide(values):
-            hits = [v for v in numbers(values) if compare(float(v), limit)]
-            return bool(hits), hits
+    def words(truth, _detail, _values):
+        return (f"{path} is blank",) if truth else (f"{path} is filled in",)
 
-        def words(truth, hits, values):
-            if truth:
-                return (f"{path} is {_join(hits)} ({phrase} {operand:g})",)
-            return (f"{path} is {_join(numbers(values)) or 'blank'}, not {phrase} {operand:g}",)
+    return Test(path, decide, words)
 
-        return Test(path, decide, words)
 
-    if op in ("mentions", "mentions_list"):
-        if op == "mentions":
-            phrases = list(operand)
-            described = f"any of: {_join(phrases)}"
-            suffix = ""
-        else:
-            named = lists[operand]
-            phrases = [v.value for v in named.values] + [a for v in named.values for a in v.aliases]
-            described = f'a name on the list "{named.title}"'
-            suffix = f' (on the list "{named.title}")'
-        search = _phrase_pattern(phrases).search
-        finditer = _phrase_pattern(phrases).finditer
+_COMPARE = {"gte": (float.__ge__, "at least"), "lte": (float.__le__, "at most"),
+            "gt": (float.__gt__, "more than"), "lt": (float.__lt__, "less than")}
 
-        def decide(values):
-            return any(isinstance(v, str) and v and search(v) for v in values), None
 
-        def words(truth, _detail, values):
-            if not truth:
-                return (f"{path} does not mention {described}",)
-            found = [m.group(0).strip() for v in values if isinstance(v, str) for m in finditer(v)]
-            return (f"{path} mentions {_join(dict.fromkeys(found))}{suffix}",)
+def _compile_compare(test: FieldTest, _info, _lists) -> Test:
+    path, operand = test.field, test.operand
+    compare, phrase = _COMPARE[test.operator]
+    limit = float(operand)
 
-        return Test(path, decide, words)
+    def numbers(values):
+        return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
-    # Membership tests: equals, not_equals, in, not_in, in_list, contains_any.
+    def decide(values):
+        hits = [v for v in numbers(values) if compare(float(v), limit)]
+        return bool(hits), hits
+
+    def words(truth, hits, values):
+        if truth:
+            return (f"{path} is {_join(hits)} ({phrase} {operand:g})",)
+        return (f"{path} is {_join(numbers(values)) or 'blank'}, not {phrase} {operand:g}",)
+
+    return Test(path, decide, words)
+
+
+def _list_phrases(named: NamedList) -> tuple[list[str], list[str]]:
+    """The phrases of a list: names and aliases (any case) and acronyms (as written)."""
+    phrases = [v.value for v in named.values] + [a for v in named.values for a in v.aliases]
+    return phrases, [a for v in named.values for a in v.acronyms]
+
+
+def _finder(phrases: list[str], exact: list[str]):
+    """``finditer(text)`` over the phrases (case-insensitive) and the exact phrases (case-sensitive)."""
+    patterns = ([_phrase_pattern(phrases)] if phrases else []) + (
+        [_phrase_pattern(exact, case_sensitive=True)] if exact else [])
+
+    def finditer(text: str):
+        for pattern in patterns:
+            yield from pattern.finditer(text)
+    return finditer
+
+
+def _compile_mentions(test: FieldTest, _info, lists) -> Test:
+    path, operand = test.field, test.operand
+    if test.operator == "mentions":
+        phrases, exact = ([], list(operand)) if test.case_sensitive else (list(operand), [])
+        described, suffix = f"any of: {_join(operand)}", ""
+    else:
+        named = lists[operand]
+        phrases, exact = _list_phrases(named)
+        described = f'a name on the list "{named.title}"'
+        suffix = f' (on the list "{named.title}")'
+    finditer = _finder(phrases, exact)
+
+    def decide(values):
+        return any(isinstance(v, str) and v and next(finditer(v), None) for v in values), None
+
+    def words(truth, _detail, values):
+        if not truth:
+            return (f"{path} does not mention {described}",)
+        found = [m.group(0).strip() for v in values if isinstance(v, str) for m in finditer(v)]
+        return (f"{path} mentions {_join(dict.fromkeys(found))}{suffix}",)
+
+    return Test(path, decide, words)
+
+
+def _name_entries(named: NamedList) -> tuple[dict[tuple[str, ...], str], dict[str, str]]:
+    """Listed names as normalised token sequences, and acronyms as written, each to its listed value."""
+    sequences: dict[tuple[str, ...], str] = {}
+    for entry in named.values:
+        for name in (entry.value, *entry.aliases):
+            tokens = name_tokens(name)
+            if tokens:
+                sequences.setdefault(tokens, entry.value)
+    acronyms = {a: entry.value for entry in named.values for a in entry.acronyms}
+    return sequences, acronyms
+
+
+def _contains_sequence(tokens: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    size = len(sequence)
+    return any(tokens[i:i + size] == sequence for i in range(len(tokens) - size + 1))
+
+
+def _compile_name_list(path: str, named: NamedList) -> Test:
+    """``in_list`` on a name field: both sides normalised as screening does (case, punctuation,
+    legal forms), and a name holding a listed name as a whole-word sequence counts, because the
+    laws behind these lists reach subsidiaries and affiliates ("Huawei Device Co., Ltd.")."""
+    sequences, acronyms = _name_entries(named)
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for sequence in sorted(sequences, key=len, reverse=True):
+        by_first.setdefault(sequence[0], []).append(sequence)
+    acronym_search = _phrase_pattern(list(acronyms), case_sensitive=True).search if acronyms else None
+
+    def listed_name(value) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        tokens = name_tokens(value)
+        for token in dict.fromkeys(tokens):
+            for sequence in by_first.get(token, ()):
+                if _contains_sequence(tokens, sequence):
+                    return sequences[sequence]
+        found = acronym_search(value) if acronym_search else None
+        return acronyms[found.group(0)] if found else None
+
+    def decide(values):
+        hits = [(v, name) for v in values for name in (listed_name(v),) if name]
+        return bool(hits), hits
+
+    def words(truth, hits, values):
+        if truth:
+            return tuple(f'{path} is {_quote(v)}, which matches "{name}" on the list "{named.title}"'
+                         for v, name in dict.fromkeys(hits))
+        shown = _join(_nonblank(values)) or "blank"
+        return (f'{path} is {shown}, which matches no name on the list "{named.title}"',)
+
+    return Test(path, decide, words)
+
+
+def _compile_membership(test: FieldTest, info: FieldInfo, lists) -> Test:
+    """equals, not_equals, in, not_in, contains_any and in_list on coded fields (countries, choices)."""
+    path, op, operand = test.field, test.operator, test.operand
+    can_be_unknown = "unknown" in info.values
+    shown = _shown(info)
     if op == "in_list":
         named = lists[operand]
         members = {str(v.value).casefold() for v in named.values}
-        members |= {a.casefold() for v in named.values for a in v.aliases}
+        members |= {a.casefold() for v in named.values for a in (*v.aliases, *v.acronyms)}
 
         def yes_text(v) -> str:
             return f'{path} is {shown(v)}, which is on the list "{named.title}"'
@@ -332,3 +427,10 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
         return (no_text(_nonblank(values)),)
 
     return Test(path, decide, words)
+
+
+_BUILDERS = {
+    "is_unknown": _compile_is_unknown, "is_blank": _compile_is_blank,
+    "gte": _compile_compare, "lte": _compile_compare, "gt": _compile_compare, "lt": _compile_compare,
+    "mentions": _compile_mentions, "mentions_list": _compile_mentions,
+}

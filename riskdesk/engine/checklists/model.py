@@ -55,6 +55,7 @@ class FieldTest(Strict):
     lt: float | None = None
     mentions: list[Annotated[str, Field(min_length=2)]] | None = Field(None, min_length=1)
     mentions_list: str | None = None
+    case_sensitive: bool = False
 
     @model_validator(mode="after")
     def exactly_one_operator(self) -> FieldTest:
@@ -64,6 +65,8 @@ class FieldTest(Strict):
                 f"a field test needs exactly one operator (one of: {', '.join(OPERATORS)}); found "
                 + (", ".join(used) if used else "none")
             )
+        if self.case_sensitive and used[0] != "mentions":
+            raise ValueError("case_sensitive applies to 'mentions' only (lists mark acronyms with 'acronyms')")
         return self
 
     def operators(self) -> list[str]:
@@ -166,10 +169,18 @@ class Pack(Strict):
 
 
 class ListValue(Strict):
+    """One listed name. ``aliases`` match case-insensitively; ``acronyms`` ("WHO", "UN") only as
+    written, so that the word "who" is not the World Health Organization."""
+
     value: str = Field(min_length=1)
     label: str = ""
     aliases: list[str] = []
+    acronyms: list[Annotated[str, Field(min_length=2, pattern=r"^[A-Z][A-Za-z0-9.&-]+$")]] = []
     note: str = ""
+    citation: str = ""
+    listed_on: dt.date | None = None
+    confidence: Confidence | None = None
+    verification: str = ""
 
 
 class ListSource(Strict):
