@@ -64,6 +64,7 @@ class Result:
     undetermined: tuple[Undetermined, ...]
     checklist_release: str
     assessed_on: str = field(default="")
+    state_law: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -76,6 +77,7 @@ class Result:
             "undetermined": [u.to_dict() for u in self.undetermined],
             "checklist_release": self.checklist_release,
             "assessed_on": self.assessed_on,
+            "state_law": dict(self.state_law),
         }
 
 
@@ -130,6 +132,34 @@ def _question(item, missing: tuple[str, ...]) -> str:
     if item.question:
         return item.question
     return f"Answer {', '.join(missing)} to decide: {item.title}"
+
+
+def state_law_status(release: Release, state: str) -> dict:
+    """What the release knows about the city's state law: its packs, or what the survey found.
+
+    ``status`` is ``law_encoded`` (a pack applies), ``bills_only`` or ``no_law_found`` (surveyed, no
+    enacted restricting law found), or ``not_surveyed``.
+    """
+    packs = sorted(name for name, pack in release.packs.items() if pack.jurisdiction == f"US-{state}")
+    survey = release.survey
+    record = survey.states.get(state) if survey else None
+    surveyed_on = survey.surveyed_on.isoformat() if survey and record and record.status != "not_surveyed" else None
+    status = "law_encoded" if packs else (record.status if record else "not_surveyed")
+    return {"state": state, "status": status, "surveyed_on": surveyed_on, "packs": packs,
+            "note": _state_law_note(status, record, surveyed_on)}
+
+
+def _state_law_note(status: str, record, surveyed_on: str | None) -> str:
+    found = record.found.strip().rstrip(".") if record else ""
+    if status == "law_encoded":
+        return (f"State law is checked by this release: {found}." if found
+                else "State law is checked by this release.")
+    if status in ("bills_only", "no_law_found"):
+        note = (f"Surveyed on {surveyed_on}: no enacted law restricting these ties was found in the sources "
+                "consulted (absence of evidence, not a verified negative).")
+        return note + (f" Bills or other laws seen: {found}." if found else "")
+    extra = f" {record.note.strip()}" if record and record.note else ""
+    return "State law was not surveyed for this jurisdiction; the city attorney should check it." + extra
 
 
 def screening_findings(hits: Iterable[Mapping], scoring: Scoring) -> list[Finding]:
@@ -189,6 +219,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
         categories=rated["categories"], findings=tuple(findings),
         open_questions=tuple(dict.fromkeys(u.question for u in undetermined)),
         undetermined=tuple(undetermined), checklist_release=release.hash, assessed_on=on.isoformat(),
+        state_law=state_law_status(release, state),
     )
 
 

@@ -252,3 +252,45 @@ class Scoring(Strict):
         if missing:
             raise ValueError(f"missing points or weights for: {', '.join(missing)}")
         return self
+
+
+STATE_CODES: tuple[str, ...] = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+)
+SurveyStatus = Literal["law_encoded", "bills_only", "no_law_found", "not_surveyed"]
+
+
+class StateRecord(Strict):
+    """What the survey found for one state: an enacted law (encoded as a pack), bills only, or nothing."""
+
+    status: SurveyStatus
+    found: str = ""
+    note: str = ""
+
+    @model_validator(mode="after")
+    def says_what_was_found(self) -> StateRecord:
+        if self.status in ("law_encoded", "bills_only") and not self.found.strip():
+            raise ValueError(f"a {self.status} record must say what was found (the laws or bills seen)")
+        return self
+
+
+class StateSurvey(Strict):
+    """The status of state law for every state and DC, so a state without a pack is never silence."""
+
+    surveyed_on: dt.date
+    source: str = Field(min_length=3)
+    note: str = ""
+    states: dict[str, StateRecord]
+
+    @field_validator("states")
+    @classmethod
+    def every_state(cls, states: dict) -> dict:
+        unknown = sorted(set(states) - set(STATE_CODES))
+        missing = [c for c in STATE_CODES if c not in states]
+        if unknown:
+            raise ValueError(f"not a state code: {', '.join(unknown)}")
+        if missing:
+            raise ValueError(f"every state and DC needs a record; missing: {', '.join(missing)}")
+        return states
