@@ -343,6 +343,15 @@ def _contains_sequence(tokens: tuple[str, ...], sequence: tuple[str, ...]) -> bo
     return any(tokens[i:i + size] == sequence for i in range(len(tokens) - size + 1))
 
 
+def _listing(entry) -> str:
+    """How the listed party was listed, for lists that cite each entry (the Entity List selection)."""
+    if entry.citation and entry.listed_on:
+        return f" (listed by {entry.citation} on {entry.listed_on.isoformat()})"
+    if entry.confidence == "low":
+        return " (listing citation not verified)"
+    return ""
+
+
 def _compile_name_list(path: str, named: NamedList) -> Test:
     """``in_list`` on a name field: both sides normalised as screening does (case, punctuation,
     legal forms), and a name holding a listed name as a whole-word sequence counts, because the
@@ -368,9 +377,11 @@ def _compile_name_list(path: str, named: NamedList) -> Test:
         hits = [(v, name) for v in values for name in (listed_name(v),) if name]
         return bool(hits), hits
 
+    listing = {entry.value: _listing(entry) for entry in named.values}
+
     def words(truth, hits, values):
         if truth:
-            return tuple(f'{path} is {_quote(v)}, which matches "{name}" on the list "{named.title}"'
+            return tuple(f'{path} is {_quote(v)}, which matches "{name}" on the list "{named.title}"{listing[name]}'
                          for v, name in dict.fromkeys(hits))
         shown = _join(_nonblank(values)) or "blank"
         return (f'{path} is {shown}, which matches no name on the list "{named.title}"',)
