@@ -72,6 +72,7 @@ class CompiledItem:
     effective_from: dt.date | None
     effective_until: dt.date | None
     condition: Node = field(repr=False, compare=False)
+    askable: frozenset[str] = frozenset()
 
     @cached_property
     def citation_data(self) -> tuple[dict, ...]:
@@ -263,10 +264,19 @@ def _item_problems(name: str, item, where: tuple, lines, lists) -> list[Problem]
         reason = _check_test(test, lists)
         if reason:
             found.append(Problem(name, yamlsafe.nearest_line(lines, path), f"{item.id}: {reason}"))
+    stray = set(item.asks) - _answerable_fields(item, field_registry()) if not found else set()
+    if stray:
+        found.append(Problem(name, lines.get(where + ("asks",)), f"{item.id}: asks names {', '.join(sorted(stray))}, "
+                             "which the condition does not read or which cannot be unknown"))
     effective = item.effective
     if effective and effective.from_ and effective.until and effective.until < effective.from_:
         found.append(Problem(name, lines.get(where + ("effective",)), f"{item.id}: effective 'until' is before 'from'"))
     return found
+
+
+def _answerable_fields(item, fields) -> frozenset[str]:
+    """The fields an item reads that staff can leave unknown: what its question may ask about."""
+    return frozenset(test.field for test, _path in _iter_tests(item.when, ()) if "unknown" in fields[test.field].values)
 
 
 def _compiled_item(item, pack: Pack, name: str, fields, lists) -> CompiledItem:
@@ -279,6 +289,7 @@ def _compiled_item(item, pack: Pack, name: str, fields, lists) -> CompiledItem:
         effective_from=effective.from_ if effective else None,
         effective_until=effective.until if effective else None,
         condition=compile_condition(item.when, fields, lists),
+        askable=frozenset(item.asks) or _answerable_fields(item, fields),
     )
 
 

@@ -143,6 +143,7 @@ class Item(Strict):
     when: Condition
     rationale: str = Field(min_length=10)
     question: str = ""
+    asks: list[str] = []
     mitigations: list[str] = []
     citations: list[Citation] = []
     jurisdiction: str | None = Field(None, pattern=JURISDICTION_PATTERN)
