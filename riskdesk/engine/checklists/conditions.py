@@ -216,11 +216,124 @@ def compile_condition(node, fields: dict[str, FieldInfo], lists: dict[str, Named
 
 
 def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList]) -> Test:
+    path = test.field
     op = test.operator
+    operand = test.operand
+    can_be_unknown = "unknown" in info.values
     if op == "in_list" and is_name_field(info):
-        return _compile_name_list(test.field, lists[test.operand])
-    builder = _BUILDERS.get(op, _compile_membership)
-    return builder(test, info, lists)
+        return _compile_name_list(path, lists[operand])
+
+    def shown(value) -> str:
+        label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
+        return f"{_quote(value)} ({label})" if label and label != value else _quote(value)
+
+    if op == "is_unknown":
+        def decide(values):
+            return "unknown" in values, None
+
+        def words(truth, _detail, values):
+            if truth:
+                return (f"{path} is unknown (not yet answered)",)
+            return (f"{path} is answered ({_join(_nonblank(values)) or 'blank'})",)
+
+        return Test(path, decide, words)
+
+    if op == "is_blank":
+        def decide(values):
+            return not _nonblank(values), None
+
+        def words(truth, _detail, _values):
+            return (f"{path} is blank",) if truth else (f"{path} is filled in",)
+
+        return Test(path, decide, words)
+
+    if op in ("gte", "lte", "gt", "lt"):
+        compare = {"gte": float.__ge__, "lte": float.__le__, "gt": float.__gt__, "lt": float.__lt__}[op]
+        phrase = {"gte": "at least", "lte": "at most", "gt": "more than", "lt": "less than"}[op]
+        limit = float(operand)
+
+        def numbers(values):
+            return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+        def decide(values):
+            hits = [v for v in numbers(values) if compare(float(v), limit)]
+            return bool(hits), hits
+
+        def words(truth, hits, values):
+            if truth:
+                return (f"{path} is {_join(hits)} ({phrase} {operand:g})",)
+            return (f"{path} is {_join(numbers(values)) or 'blank'}, not {phrase} {operand:g}",)
+
+        return Test(path, decide, words)
+
+    if op in ("mentions", "mentions_list"):
+        if op == "mentions":
+            phrases = list(operand)
+            described = f"any of: {_join(phrases)}"
+            suffix = ""
+        else:
+            named = lists[operand]
+            phrases = [v.value for v in named.values] + [a for v in named.values for a in v.aliases]
+            described = f'a name on the list "{named.title}"'
+            suffix = f' (on the list "{named.title}")'
+        finditer = _finder(*_split_case(test, lists, phrases))
+
+        def decide(values):
+            return any(isinstance(v, str) and v and next(finditer(v), None) for v in values), None
+
+        def words(truth, _detail, values):
+            if not truth:
+                return (f"{path} does not mention {described}",)
+            found = [m.group(0).strip() for v in values if isinstance(v, str) for m in finditer(v)]
+            return (f"{path} mentions {_join(dict.fromkeys(found))}{suffix}",)
+
+        return Test(path, decide, words)
+
+    # Membership tests: equals, not_equals, in, not_in, in_list, contains_any.
+    if op == "in_list":
+        named = lists[operand]
+        members = {str(v.value).casefold() for v in named.values}
+        members |= {a.casefold() for v in named.values for a in (*v.aliases, *v.acronyms)}
+
+        def yes_text(v) -> str:
+            return f'{path} is {shown(v)}, which is on the list "{named.title}"'
+
+        def no_text(values) -> str:
+            return f'{path} is {_join(map(shown, values)) or "blank"}, which is not on the list "{named.title}"'
+    else:
+        expected = [operand] if op in ("equals", "not_equals") else list(operand)
+        members = {str(e).casefold() if isinstance(e, str) else e for e in expected}
+
+        if op in ("equals", "not_equals"):
+            def yes_text(v) -> str:
+                return f"{path} is {shown(v)}"
+
+            def no_text(values) -> str:
+                return f"{path} is {_join(map(shown, values)) or 'blank'}, not {shown(operand)}"
+        else:
+            def yes_text(v) -> str:
+                return f"{path} is {shown(v)} (one of: {_join(expected)})"
+
+            def no_text(values) -> str:
+                return f"{path} is {_join(map(shown, values)) or 'blank'}, not one of: {_join(expected)}"
+
+    negate = op in ("not_equals", "not_in")
+
+    def member(value) -> bool:
+        return value in members or (value.__class__ is str and value.casefold() in members)
+
+    def decide(values):
+        hits = [v for v in values if v is not None and v != "" and member(v)]
+        if not hits and can_be_unknown and "unknown" in values:
+            return None, hits
+        return (not hits) if negate else bool(hits), hits
+
+    def words(truth, hits, values):
+        if hits:
+            return (yes_text(hits[0]),) if negate else tuple(yes_text(v) for v in dict.fromkeys(hits))
+        return (no_text(_nonblank(values)),)
+
+    return Test(path, decide, words)
 
 
 def is_name_field(info: FieldInfo) -> bool:
@@ -228,67 +341,12 @@ def is_name_field(info: FieldInfo) -> bool:
     return info.kind in ("string", "list") and not info.values
 
 
-def _shown(info: FieldInfo):
-    def shown(value) -> str:
-        label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
-        return f"{_quote(value)} ({label})" if label and label != value else _quote(value)
-    return shown
-
-
-def _compile_is_unknown(test: FieldTest, _info, _lists) -> Test:
-    path = test.field
-
-    def decide(values):
-        return "unknown" in values, None
-
-    def words(truth, _detail, values):
-        if truth:
-            return (f"{path} is unknown (not yet answered)",)
-        return (f"{path} is answered ({_join(_nonblank(values)) or 'blank'})",)
-
-    return Test(path, decide, words)
-
-
-def _compile_is_blank(test: FieldTest, _info, _lists) -> Test:
-    path = test.field
-
-    def decide(values):
-        return not _nonblank(values), None
-
-    def words(truth, _detail, _values):
-        return (f"{path} is blank",) if truth else (f"{path} is filled in",)
-
-    return Test(path, decide, words)
-
-
-_COMPARE = {"gte": (float.__ge__, "at least"), "lte": (float.__le__, "at most"),
-            "gt": (float.__gt__, "more than"), "lt": (float.__lt__, "less than")}
-
-
-def _compile_compare(test: FieldTest, _info, _lists) -> Test:
-    path, operand = test.field, test.operand
-    compare, phrase = _COMPARE[test.operator]
-    limit = float(operand)
-
-    def numbers(values):
-        return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-
-    def decide(values):
-        hits = [v for v in numbers(values) if compare(float(v), limit)]
-        return bool(hits), hits
-
-    def words(truth, hits, values):
-        if truth:
-            return (f"{path} is {_join(hits)} ({phrase} {operand:g})",)
-        return (f"{path} is {_join(numbers(values)) or 'blank'}, not {phrase} {operand:g}",)
-
-    return Test(path, decide, words)
-
-
-def _list_phrases(named: NamedList) -> tuple[list[str], list[str]]:
-    """The phrases of a list: names and aliases (any case) and acronyms (as written)."""
-    phrases = [v.value for v in named.values] + [a for v in named.values for a in v.aliases]
-    return phrases, [a for v in named.values for a in v.acronyms]
+def _split_case(test: FieldTest, lists: dict[str, NamedList], phrases: list[str]) -> tuple[list[str], list[str]]:
+    """(phrases matched in any case, phrases matched as written): ``case_sensitive`` mentions and
+    list acronyms ("WHO", "UN") are matched as written, so the word "who" is not the WHO."""
+    if test.operator == "mentions":
+        return ([], phrases) if test.case_sensitive else (phrases, [])
+    return phrases, [a for v in lists[test.operand].values for a in v.acronyms]
 
 
 def _finder(phrases: list[str], exact: list[str]):
@@ -300,30 +358,6 @@ def _finder(phrases: list[str], exact: list[str]):
         for pattern in patterns:
             yield from pattern.finditer(text)
     return finditer
-
-
-def _compile_mentions(test: FieldTest, _info, lists) -> Test:
-    path, operand = test.field, test.operand
-    if test.operator == "mentions":
-        phrases, exact = ([], list(operand)) if test.case_sensitive else (list(operand), [])
-        described, suffix = f"any of: {_join(operand)}", ""
-    else:
-        named = lists[operand]
-        phrases, exact = _list_phrases(named)
-        described = f'a name on the list "{named.title}"'
-        suffix = f' (on the list "{named.title}")'
-    finditer = _finder(phrases, exact)
-
-    def decide(values):
-        return any(isinstance(v, str) and v and next(finditer(v), None) for v in values), None
-
-    def words(truth, _detail, values):
-        if not truth:
-            return (f"{path} does not mention {described}",)
-        found = [m.group(0).strip() for v in values if isinstance(v, str) for m in finditer(v)]
-        return (f"{path} mentions {_join(dict.fromkeys(found))}{suffix}",)
-
-    return Test(path, decide, words)
 
 
 def _name_entries(named: NamedList) -> tuple[dict[tuple[str, ...], str], dict[str, str]]:
@@ -387,61 +421,3 @@ def _compile_name_list(path: str, named: NamedList) -> Test:
         return (f'{path} is {shown}, which matches no name on the list "{named.title}"',)
 
     return Test(path, decide, words)
-
-
-def _compile_membership(test: FieldTest, info: FieldInfo, lists) -> Test:
-    """equals, not_equals, in, not_in, contains_any and in_list on coded fields (countries, choices)."""
-    path, op, operand = test.field, test.operator, test.operand
-    can_be_unknown = "unknown" in info.values
-    shown = _shown(info)
-    if op == "in_list":
-        named = lists[operand]
-        members = {str(v.value).casefold() for v in named.values}
-        members |= {a.casefold() for v in named.values for a in (*v.aliases, *v.acronyms)}
-
-        def yes_text(v) -> str:
-            return f'{path} is {shown(v)}, which is on the list "{named.title}"'
-
-        def no_text(values) -> str:
-            return f'{path} is {_join(map(shown, values)) or "blank"}, which is not on the list "{named.title}"'
-    else:
-        expected = [operand] if op in ("equals", "not_equals") else list(operand)
-        members = {str(e).casefold() if isinstance(e, str) else e for e in expected}
-
-        if op in ("equals", "not_equals"):
-            def yes_text(v) -> str:
-                return f"{path} is {shown(v)}"
-
-            def no_text(values) -> str:
-                return f"{path} is {_join(map(shown, values)) or 'blank'}, not {shown(operand)}"
-        else:
-            def yes_text(v) -> str:
-                return f"{path} is {shown(v)} (one of: {_join(expected)})"
-
-            def no_text(values) -> str:
-                return f"{path} is {_join(map(shown, values)) or 'blank'}, not one of: {_join(expected)}"
-
-    negate = op in ("not_equals", "not_in")
-
-    def member(value) -> bool:
-        return value in members or (value.__class__ is str and value.casefold() in members)
-
-    def decide(values):
-        hits = [v for v in values if v is not None and v != "" and member(v)]
-        if not hits and can_be_unknown and "unknown" in values:
-            return None, hits
-        return (not hits) if negate else bool(hits), hits
-
-    def words(truth, hits, values):
-        if hits:
-            return (yes_text(hits[0]),) if negate else tuple(yes_text(v) for v in dict.fromkeys(hits))
-        return (no_text(_nonblank(values)),)
-
-    return Test(path, decide, words)
-
-
-_BUILDERS = {
-    "is_unknown": _compile_is_unknown, "is_blank": _compile_is_blank,
-    "gte": _compile_compare, "lte": _compile_compare, "gt": _compile_compare, "lt": _compile_compare,
-    "mentions": _compile_mentions, "mentions_list": _compile_mentions,
-}
