@@ -468,7 +468,7 @@ def test_a_save_racing_another_save_is_a_conflict_not_an_error(app, as_staff, db
         rival.close()
         return real_update(session, proposal, document, **kw)
 
-    monkeypatch.setattr("riskdesk.proposals.routes.update_proposal", update_after_a_rival_commit)
+    monkeypatch.setattr("riskdesk.proposals.services.update_proposal", update_after_a_rival_commit)
     mine = dict(document, title="My own title")
     response = as_staff.post(f"/proposals/{proposal.id}/edit", form_data(mine, save="1", version_id="1"),
                              token_from="/proposals/new")

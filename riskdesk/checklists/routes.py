@@ -1,6 +1,8 @@
 """Administrators: checklist releases (edit, validate, preview impact, publish, roll back, re-assess)."""
 from __future__ import annotations
 
+import difflib
+
 from flask import (
     Blueprint,
     Response,
@@ -82,7 +84,10 @@ def edit():
         session.commit()
         flash(f"Published release {row.hash[:12]}. Open assessments made under the previous release are now marked stale.")
         return redirect(url_for("checklists.index"))
-    return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[], changes=changes)
+    diff = list(difflib.unified_diff(active.files.get(name, "").splitlines(), text.splitlines(),
+                                     f"active/{name}", f"edited/{name}", lineterm=""))
+    return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[], changes=changes,
+                           diff=diff)
 
 
 @bp.route("/checklists/<int:release_id>/activate", methods=["POST"])

@@ -74,20 +74,23 @@ class Result:
             "findings": [f.to_dict() for f in self.findings],
             "open_questions": list(self.open_questions),
             "undetermined": [u.to_dict() for u in self.undetermined],
-            "open_fields": open_fields(self.undetermined),
+            "open_fields": open_fields((u.missing, u.question) for u in self.undetermined),
             "checklist_release": self.checklist_release,
             "assessed_on": self.assessed_on,
         }
 
 
-def open_fields(undetermined: Iterable[Undetermined]) -> list[dict]:
-    """Each unanswered field with the questions that wait on it, in question order (for answering in place)."""
+def open_fields(pairs: Iterable[tuple[Iterable[str], str]]) -> list[dict]:
+    """Each unanswered field with the questions that wait on it, from (missing fields, question) pairs.
+
+    In question order; the proposal page answers each field in place.
+    """
     by_field: dict[str, list[str]] = {}
-    for item in undetermined:
-        for path in item.missing:
+    for missing, question in pairs:
+        for path in missing:
             questions = by_field.setdefault(path, [])
-            if item.question not in questions:
-                questions.append(item.question)
+            if question not in questions:
+                questions.append(question)
     return [{"field": path, "questions": questions} for path, questions in by_field.items()]
 
 
