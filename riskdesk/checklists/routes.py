@@ -90,11 +90,19 @@ def edit():
                            diff=diff)
 
 
-@bp.route("/checklists/<int:release_id>/activate", methods=["POST"])
+@bp.route("/checklists/<int:release_id>/activate", methods=["GET", "POST"])
 @roles("admin")
 def rollback(release_id: int):
+    """GET asks for confirmation (showing what would change); POST makes the release active again."""
     session = db.session()
     row = get_or_404(ChecklistRelease, release_id, "checklist release")
+    if request.method == "GET":
+        active = _active_or_409(session)
+        if row.id == active.id:
+            flash(f"Release {row.hash[:12]} is already active.")
+            return redirect(url_for("checklists.index"))
+        return render_template("checklists/rollback.html", release=row, active=active,
+                               changes=releases.impact(session, dict(row.files)))
     releases.publish(session, dict(row.files), actor=current_db_user(), note=f"Rolled back to release {row.hash[:12]}")
     session.commit()
     flash(f"Release {row.hash[:12]} is active again.")

@@ -72,6 +72,11 @@ def _place_names() -> dict[str, dict[str, str]]:
     return {"country": countries, "state": states}
 
 
+def code_named(kind: str, text: str) -> str | None:
+    """The code whose name is exactly ``text`` (any case): "china" -> "CN"; else None."""
+    return _place_names()[kind].get(" ".join(str(text).split()).casefold())
+
+
 def code_for_name(kind: str, text: str) -> list[str]:
     """Codes a typed name probably means (``kind`` is ``country`` or ``state``): "China" -> ["CN"].
 
@@ -93,10 +98,13 @@ def code_for_name(kind: str, text: str) -> list[str]:
 def did_you_mean(kind: str, text: str) -> str:
     """`` — did you mean CN (China)?`` for a name typed where a code belongs, else ``""``."""
     codes = code_for_name(kind, text)
-    if not codes:
-        return ""
+    return f" — did you mean {describe_codes(kind, codes)}?" if codes else ""
+
+
+def describe_codes(kind: str, codes: list[str]) -> str:
+    """``CN (China) or TD (Chad)``."""
     describe = _common_country_name if kind == "country" else state_name
-    return " — did you mean " + " or ".join(f"{code} ({describe(code)})" for code in codes) + "?"
+    return " or ".join(f"{code} ({describe(code)})" for code in codes)
 
 
 def _common_country_name(code: str) -> str:

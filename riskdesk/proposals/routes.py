@@ -25,6 +25,7 @@ from riskdesk.engine.document import (
     normalize,
     validate,
 )
+from riskdesk.engine.labels import enum_values, value_label
 from riskdesk.proposals import assessments, services
 from riskdesk.proposals.attachments import AttachmentError, extract_text
 from riskdesk.proposals.detail import render_detail
@@ -60,7 +61,10 @@ def home():
 def index():
     listing = services.search(db.session(), request.args, per_page=current_app.config["PROPOSALS_PER_PAGE"])
     params = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("proposals/list.html", **listing, params=params, statuses=WORKFLOW_STATUSES)
+    codes = {name: services.place_code(name, params[name])[0] for name in services.PLACE_FILTERS if name in params}
+    types = [(t, value_label("agreement.type", t)) for t in enum_values("agreement.type")]
+    return render_template("proposals/list.html", **listing, params=params, codes=codes, statuses=WORKFLOW_STATUSES,
+                           agreement_types=types)
 
 
 def _render_form(form, proposal=None, status=200, conflict=None, duplicate=None, focus=""):

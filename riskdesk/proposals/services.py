@@ -10,7 +10,17 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from riskdesk.audit import trail
 from riskdesk.checklists import releases
-from riskdesk.engine.document import FieldInfo, field_registry, normalize, validate
+from riskdesk.engine.document import (
+    FieldInfo,
+    code_for_name,
+    code_named,
+    country_codes,
+    describe_codes,
+    field_registry,
+    normalize,
+    state_codes,
+    validate,
+)
 from riskdesk.models import Assessment, Party, Proposal, ProposalSector, User, utcnow
 from riskdesk.proposals.assessments import assess_proposal
 from riskdesk.vocabulary import DECIDED, STATUS_LABELS
@@ -125,6 +135,26 @@ def update_proposal(session: Session, proposal: Proposal, document: dict, *, exp
     return proposal
 
 
+PLACE_FILTERS = {"state": ("state", "City state", state_codes), "country": ("country", "Partner country", country_codes)}
+
+
+def place_code(name: str, text: str) -> tuple[str, str]:
+    """A list filter's state or country as a code: "TN" stays, "Tennessee" becomes "TN" (with a note saying so).
+
+    Text that is neither a code nor a name filters on nothing matching and says which codes it might mean.
+    """
+    kind, label, codes = PLACE_FILTERS[name]
+    if text.upper() in codes():
+        return text.upper(), ""
+    exact = code_named(kind, text)
+    if exact:
+        return exact, f"{label} “{text}” read as {describe_codes(kind, [exact])}."
+    found = code_for_name(kind, text)
+    if found:
+        return text, f"No {kind} code “{text}”: did you mean {describe_codes(kind, found)}?"
+    return text, f"No {kind} code “{text}” and no {kind} with a name like it."
+
+
 LIST_FILTERS = {"state": Proposal.city_state, "country": Proposal.partner_country,
                 "type": Proposal.agreement_type, "status": Proposal.status}
 
@@ -137,10 +167,15 @@ def search(session: Session, args: Mapping[str, str], *, per_page: int) -> dict:
         needle = text.lower()  # autoescape: "%" and "_" are searched for literally, not as wildcards
         query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True)
                                   for column in (Proposal.title, Proposal.partner_name, Proposal.city_name))))
+    notes = []
     for name, column in LIST_FILTERS.items():
-        value = (args.get(name) or "").strip()
+        value = (args.get(name) or "").strip()[:100]
+        if value and name in PLACE_FILTERS:
+            value, note = place_code(name, value)
+            if note:
+                notes.append(note)
         if value:
-            query = query.where(column == (value.upper() if name in ("state", "country") else value))
+            query = query.where(column == value)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, math.ceil(total / per_page))
     try:
@@ -150,7 +185,7 @@ def search(session: Session, args: Mapping[str, str], *, per_page: int) -> dict:
     rows = session.scalars(query.options(defer(Proposal.document), selectinload(Proposal.assessments).load_only(
         Assessment.id, Assessment.proposal_id, Assessment.rating)).order_by(Proposal.updated_at.desc(), Proposal.id.desc())
                            .limit(per_page).offset((page - 1) * per_page)).all()
-    return {"proposals": rows, "total": total, "page": page, "pages": pages}
+    return {"proposals": rows, "total": total, "page": page, "pages": pages, "filter_notes": notes}
 
 
 class AnswerError(ValueError):
@@ -209,6 +244,8 @@ def answer_questions(session: Session, proposal: Proposal, answers: Mapping[str,
     Raises AnswerError for a refused value, ConflictError/ProposalLocked as ``update_proposal`` does.
     Returns the changed field paths and the new assessment (None when nothing changed).
     """
+    if proposal.status in DECIDED:
+        raise ProposalLocked(proposal)
     document, changed = apply_answers(proposal.document, answers)
     if not changed:
         return [], None
