@@ -5,7 +5,7 @@ from flask import Flask, abort
 from flask_login import current_user
 
 from riskdesk import db, vocabulary
-from riskdesk.engine.document import country_name
+from riskdesk.engine.labels import country_label, field_label, value_label
 from riskdesk.models import Proposal, User
 
 
@@ -35,5 +35,7 @@ def display_label(code) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(display_label, "label")
-    app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["country_name"] = country_label
     app.jinja_env.globals["vocabulary"] = vocabulary
+    app.jinja_env.globals["value_label"] = value_label
+    app.jinja_env.globals["field_label"] = field_label

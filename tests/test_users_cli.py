@@ -80,3 +80,9 @@ def test_users_cli_end_to_end(app, database_url, db_session):
 
     assert audit_actions(db_session, "bob") == ["user.create", "user.login", "user.roles", "user.login",
                                                 "user.disable"]
+
+
+def test_users_create_without_a_password_or_terminal_says_how_to_give_one(database_url):
+    done = run_cli(database_url, "create", "nopass", "--roles", "staff")
+    assert done.returncode == 2 and "Aborted" not in done.stderr
+    assert "give --password or set RISKDESK_NEW_PASSWORD" in done.stderr

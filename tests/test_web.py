@@ -468,7 +468,7 @@ def test_a_save_racing_another_save_is_a_conflict_not_an_error(app, as_staff, db
         rival.close()
         return real_update(session, proposal, document, **kw)
 
-    monkeypatch.setattr("riskdesk.proposals.routes.update_proposal", update_after_a_rival_commit)
+    monkeypatch.setattr("riskdesk.proposals.services.update_proposal", update_after_a_rival_commit)
     mine = dict(document, title="My own title")
     response = as_staff.post(f"/proposals/{proposal.id}/edit", form_data(mine, save="1", version_id="1"),
                              token_from="/proposals/new")
@@ -526,3 +526,225 @@ def test_attached_agreement_text_counts_and_the_page_shows_the_state_law_status(
     assert result["state_law"]["status"] == "law_encoded" and result["state_law"]["packs"] == ["TN"]
     page = as_staff.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert 'id="state-law"' in page and "Tenn. Code § 4-1-422" in page
+
+
+def _assessed(as_staff, db_session, path):
+    import_demo(as_staff, path)
+    proposal = db_session.scalars(select(Proposal).order_by(Proposal.id.desc())).first()
+    assert as_staff.post(f"/proposals/{proposal.id}/assess").status_code in (302, 303)
+    db_session.expire_all()
+    return db_session.get(Proposal, proposal.id)
+
+
+def test_open_questions_are_answered_in_place_in_one_audited_update_and_reassessed(as_staff, published,
+                                                                                  db_session):
+    proposal = _assessed(as_staff, db_session, DEMO[1])
+    before = proposal.assessments[-1].result
+    fields = {entry["field"] for entry in before["open_fields"]}
+    assert "governance.council_approval" in fields and "agreement.exit_clause" in fields
+    page = as_staff.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert 'name="answer:governance.council_approval"' in page
+    assert f'/proposals/{proposal.id}/edit#document-governance-council_approval' in page
+    assert "Will the council formally approve the agreement?" in page
+    version = proposal.version_id
+    response = as_staff.post(f"/proposals/{proposal.id}/answers",
+                             {"answer:governance.council_approval": "yes", "answer:agreement.exit_clause": "yes",
+                              "answer:context.diaspora_communities": "unknown", "version_id": str(version)})
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith("#open-questions")
+    db_session.expire_all()
+    proposal = db_session.get(Proposal, proposal.id)
+    assert proposal.document["governance"]["council_approval"] == "yes"
+    assert proposal.document["agreement"]["exit_clause"] == "yes"
+    assert proposal.version_id == version + 1 and len(proposal.assessments) == 2
+    after_fields = {entry["field"] for entry in proposal.assessments[-1].result["open_fields"]}
+    assert "governance.council_approval" not in after_fields and "context.diaspora_communities" in after_fields
+    edits = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.edit")).all()
+    assert len(edits) == 1 and edits[0].summary == "Edited agreement, governance"
+    # a stale page (old version) saves nothing
+    response = as_staff.post(f"/proposals/{proposal.id}/answers",
+                             {"answer:context.diaspora_communities": "yes", "version_id": str(version)})
+    assert response.status_code == 409 and b"Nothing was saved" in response.data
+    # a refused value names the field and saves nothing
+    response = as_staff.post(f"/proposals/{proposal.id}/answers",
+                             {"answer:context.diaspora_communities": "maybe", "version_id": str(version + 1)})
+    assert response.status_code == 400 and b"context.diaspora_communities" in response.data
+    db_session.expire_all()
+    assert db_session.get(Proposal, proposal.id).document["context"]["diaspora_communities"] == "unknown"
+
+
+def test_status_changes_do_not_make_the_assessment_out_of_date(as_staff, as_council, published, db_session):
+    proposal = _assessed(as_staff, db_session, DEMO[3])
+    pid = proposal.id
+    for to in ("submitted", "in_review"):
+        assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": to, "reason": "ready"}).status_code in (302, 303)
+    assert 'id="stale"' not in as_council.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert as_council.post(f"/proposals/{pid}/transition", {"to_status": "approved", "reason": "Vote 7-0"},
+                           token_from="/council").status_code in (302, 303)
+    assert 'id="stale"' not in as_council.get(f"/proposals/{pid}").get_data(as_text=True)
+    council = as_council.get("/council").get_data(as_text=True)
+    portfolio = council[council.index("portfolio-h"):]
+    assert "Delegation visit from Freiburg" in portfolio and "Stale" not in portfolio
+
+
+def test_a_decided_proposal_is_locked_and_an_amendment_needs_a_new_assessment_and_decision(
+        as_staff, as_council, published, db_session):
+    proposal = _assessed(as_staff, db_session, DEMO[3])
+    pid = proposal.id
+    for to in ("submitted", "in_review"):
+        as_staff.post(f"/proposals/{pid}/transition", {"to_status": to, "reason": "ready"})
+    as_council.post(f"/proposals/{pid}/transition", {"to_status": "approved_with_conditions", "reason": "Vote 6-1",
+                                                     "conditions": "Annual report"}, token_from="/council")
+    db_session.expire_all()
+    proposal = db_session.get(Proposal, pid)
+    document = proposal.document
+    # editing is refused, by the form and by the service
+    assert as_staff.get(f"/proposals/{pid}/edit").status_code in (302, 303)
+    changed = dict(document, title="Changed after the decision")
+    response = as_staff.post(f"/proposals/{pid}/edit", form_data(changed, save="1", version_id=str(proposal.version_id)),
+                             token_from="/proposals/new")
+    assert response.status_code in (302, 303)
+    db_session.expire_all()
+    assert db_session.get(Proposal, pid).title != "Changed after the decision"
+    assert as_staff.post(f"/proposals/{pid}/answers", {"answer:governance.council_approval": "no",
+                                                       "version_id": str(proposal.version_id)}).status_code == 409
+    # an amendment reopens it; the decision stays visible, here and on the council page
+    assert as_staff.post(f"/proposals/{pid}/amend", {"reason": ""}).status_code == 400
+    response = as_staff.post(f"/proposals/{pid}/amend", {"reason": "New partner department"})
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith(f"/proposals/{pid}/edit")
+    page = as_staff.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert 'id="amendment"' in page and "Vote 6-1" in page and "Annual report" in page
+    council = as_council.get("/council").get_data(as_text=True)
+    assert 'id="amendments-h"' in council and "Vote 6-1" in council[council.index('id="amendments-h"'):]
+    db_session.expire_all()
+    proposal = db_session.get(Proposal, pid)
+    assert as_staff.post(f"/proposals/{pid}/edit", form_data(changed, save_draft="1", version_id=str(proposal.version_id)),
+                         token_from="/proposals/new").status_code in (302, 303)
+    refused = as_staff.post(f"/proposals/{pid}/transition", {"to_status": "submitted", "reason": "ready"})
+    assert refused.status_code == 400 and b"Re-assess the proposal before it is submitted" in refused.data
+    as_staff.post(f"/proposals/{pid}/assess")
+    for to in ("submitted", "in_review"):
+        assert as_staff.post(f"/proposals/{pid}/transition", {"to_status": to, "reason": "ready"}).status_code in (302, 303)
+    assert as_council.post(f"/proposals/{pid}/transition", {"to_status": "approved", "reason": "Vote 7-0"},
+                           token_from="/council").status_code in (302, 303)
+    db_session.expire_all()
+    proposal = db_session.get(Proposal, pid)
+    assert proposal.status == "approved" and proposal.conditions == [] and proposal.title == "Changed after the decision"
+    assert db_session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.amend")).one()
+
+
+def test_approving_over_a_prohibition_needs_a_confirmation(as_staff, as_council, published, db_session):
+    document = load_path(DEMO[1])  # the port MoU with a Chinese city, as a Texas sister-city agreement
+    document = dict(document, city=dict(document["city"], state="TX"),
+                    agreement=dict(document["agreement"], type="sister_city"))
+    as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    proposal = db_session.scalars(select(Proposal)).one()
+    assert proposal.assessments[-1].prohibited, "Texas bars this sister-city agreement"
+    pid = proposal.id
+    for to in ("submitted", "in_review"):
+        as_staff.post(f"/proposals/{pid}/transition", {"to_status": to, "reason": "ready"})
+    page = as_council.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert 'name="confirm_prohibition"' in page and 'name="suggested"' in page
+    refused = as_council.post(f"/proposals/{pid}/transition", {"to_status": "approved", "reason": "x"},
+                              token_from="/council")
+    assert refused.status_code == 400 and b"a legal prohibition applies" in refused.data
+    assert as_council.post(f"/proposals/{pid}/transition",
+                           {"to_status": "declined", "reason": "Prohibited by state law"},
+                           token_from="/council").status_code in (302, 303)
+
+
+def test_suggested_conditions_are_offered_and_recorded(as_staff, as_council, published, db_session):
+    proposal = _assessed(as_staff, db_session, DEMO[3])
+    pid = proposal.id
+    for to in ("submitted", "in_review"):
+        as_staff.post(f"/proposals/{pid}/transition", {"to_status": to, "reason": "ready"})
+    page = as_council.get(f"/proposals/{pid}").get_data(as_text=True)
+    offered = re.findall(r'name="suggested" value="([^"]+)"', page)
+    assert offered
+    suggestion = offered[0].replace("&#39;", "'").replace("&amp;", "&").replace("&#34;", '"')
+    as_council.post(f"/proposals/{pid}/transition", {"to_status": "approved_with_conditions", "reason": "Vote",
+                                                     "suggested": suggestion, "conditions": "Own condition"},
+                    token_from="/council")
+    db_session.expire_all()
+    assert db_session.get(Proposal, pid).conditions == [suggestion, "Own condition"]
+
+
+def test_a_second_identical_import_or_new_proposal_asks_before_creating(as_staff, db_session):
+    assert import_demo(as_staff, DEMO[0]).status_code in (302, 303)
+    again = import_demo(as_staff, DEMO[0])
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and "An identical proposal already exists" in page
+    assert len(db_session.scalars(select(Proposal)).all()) == 1
+    content = re.search(r'name="content" type="hidden" value="([^"]*)"|id="content" name="content" type="hidden" value="([^"]*)"', page)
+    assert content
+    response = as_staff.post("/proposals/import", {"import_anyway": "1", "content": load_path(DEMO[0]) and DEMO[0].read_text(),
+                                                   "filename": DEMO[0].name}, token_from="/proposals/import")
+    assert response.status_code in (302, 303)
+    assert len(db_session.scalars(select(Proposal)).all()) == 2
+    # the form: Back and Save again does not make a second copy unasked
+    document = load_path(DEMO[2])
+    assert as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new").status_code in (302, 303)
+    again = as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    assert again.status_code == 409 and b'id="duplicate"' in again.data
+    assert len(db_session.scalars(select(Proposal)).all()) == 3
+    assert as_staff.post("/proposals/new", form_data(document, save_anyway="1"),
+                         token_from="/proposals/new").status_code in (302, 303)
+    assert len(db_session.scalars(select(Proposal)).all()) == 4
+
+
+def test_save_and_check_assesses_and_save_draft_does_not(as_staff, published, db_session):
+    document = load_path(DEMO[0])
+    response = as_staff.post("/proposals/new", form_data(document, save="1"), token_from="/proposals/new")
+    assert response.status_code in (302, 303)
+    proposal = db_session.scalars(select(Proposal)).one()
+    assert len(proposal.assessments) == 1
+    page = as_staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Proposal saved and checked: rated" in page
+    draft = as_staff.post("/proposals/new", {"document-title": "Early idea: Kyoto", "save_draft": "1"},
+                          token_from="/proposals/new")
+    assert draft.status_code in (302, 303)
+    assert not db_session.scalars(select(Proposal).where(Proposal.title == "Early idea: Kyoto")).one().assessments
+
+
+def test_error_summary_lists_and_links_every_error_and_required_fields_are_marked(as_staff, db_session):
+    page = as_staff.get("/proposals/new").get_data(as_text=True)
+    assert 'Title <span class="required-mark">(required)</span>' in page and "required" in page
+    assert page.index('class="implicit-submit"') < page.index('name="add_intermediary"')
+    data = form_data(load_path(DEMO[0]), save="1")
+    data["document-partner-name"] = ""
+    data["document-city-population"] = "lots"
+    page = as_staff.post("/proposals/new", data, token_from="/proposals/new").get_data(as_text=True)
+    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index('id="error-summary"'))]
+    assert "2 problems to correct" in summary
+    assert '<a href="#document-partner-name">Name of the partner: Is required</a>' in summary or \
+        'href="#document-partner-name"' in summary
+    assert 'href="#document-city-population"' in summary
+
+
+def test_adding_a_row_comes_back_at_the_new_row_with_the_focus_in_it(as_staff, db_session):
+    data = {"document-title": "Rows", "add_intermediary": "Add an intermediary"}
+    page = as_staff.post("/proposals/new", data, token_from="/proposals/new").get_data(as_text=True)
+    assert 'id="document-intermediaries-0"' in page
+    assert re.search(r'id="document-intermediaries-0-name"[^>]*autofocus|autofocus[^>]*id="document-intermediaries-0-name"', page)
+    assert 'formaction="/proposals/new#document-intermediaries-1"' in page
+
+
+def test_country_and_state_names_in_filters_and_imports_suggest_codes(as_staff, db_session):
+    page = as_staff.get("/proposals?country=China&state=Tennessee").get_data(as_text=True)
+    assert 'value="CN"' in page and 'value="TN"' in page
+    assert "Partner country “China” read as CN (China)" in page
+    page = as_staff.get("/proposals?country=Chna").get_data(as_text=True)
+    assert "No country code “Chna”" in page and "did you mean CN (China)" in page
+    bad = dump_yaml({"title": "Names for codes", "city": {"name": "Memphis", "state": "Tennessee"},
+                     "agreement": {"type": "mou"}, "partner": {"name": "P", "country": "China"}})
+    response = as_staff.post("/proposals/import", {"file": (io.BytesIO(bad.encode()), "names.yaml")},
+                             token_from="/proposals/import", content_type="multipart/form-data")
+    assert b"did you mean CN (China)?" in response.data and b"did you mean TN (Tennessee)?" in response.data
+
+
+def test_form_lists_countries_as_the_city_writes_them_and_states_by_name(as_staff):
+    page = as_staff.get("/proposals/new").get_data(as_text=True)
+    assert ">Taiwan (TW)<" in page and "Province of China" not in page
+    assert page.index(">Alabama (AL)<") < page.index(">Alaska (AK)<")
+    kind = page[page.index('id="document-partner-kind"'):]
+    assert re.search(r'<option selected value="unknown">Unknown</option>|<option value="unknown" selected>Unknown</option>',
+                     kind[:kind.index("</select>")])

@@ -66,8 +66,16 @@ def open_and_active(session: Session):
     return session.scalars(select(Proposal).where(Proposal.status.in_(OPEN_AND_ACTIVE)).order_by(Proposal.id))
 
 
+def reassessable(proposal: Proposal) -> bool:
+    """What "Re-assess" touches after a publish: proposals assessed before and complete now."""
+    return bool(proposal.assessments) and not validate(proposal.document)
+
+
 def impact(session: Session, files: dict[str, str]) -> list[dict]:
-    """Re-score every open and active proposal under the active and the draft release; list differences.
+    """Re-score every complete open and active proposal under the active and the draft release; list differences.
+
+    Each change says whether "Re-assess" after publishing will pick it up (``reassessed``: assessed before);
+    the others change when they are first assessed.
 
     Raises ChecklistError for a malformed draft before any other work.
     """
@@ -83,6 +91,6 @@ def impact(session: Session, files: dict[str, str]) -> list[dict]:
         diff = compare(score(proposal.document, current).to_dict(), score(proposal.document, draft).to_dict())
         if diff["rating"][0] != diff["rating"][1] or diff["prohibited"][0] != diff["prohibited"][1] or \
                 diff["new"] or diff["gone"] or diff["changed"]:
-            changes.append({"proposal": proposal, **diff})
+            changes.append({"proposal": proposal, "reassessed": reassessable(proposal), **diff})
     return changes
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import difflib
 
 from flask import (
     Blueprint,
@@ -90,14 +91,25 @@ def edit():
         session.commit()
         flash(f"Published release {row.hash[:12]}. Open assessments made under the previous release are now marked stale.")
         return redirect(url_for("checklists.index"))
-    return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[], changes=changes)
+    diff = list(difflib.unified_diff(active.files.get(name, "").splitlines(), text.splitlines(),
+                                     f"active/{name}", f"edited/{name}", lineterm=""))
+    return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[], changes=changes,
+                           diff=diff)
 
 
-@bp.route("/checklists/<int:release_id>/activate", methods=["POST"])
+@bp.route("/checklists/<int:release_id>/activate", methods=["GET", "POST"])
 @roles("admin")
 def rollback(release_id: int):
+    """GET asks for confirmation (showing what would change); POST makes the release active again."""
     session = db.session()
     row = get_or_404(ChecklistRelease, release_id, "checklist release")
+    if request.method == "GET":
+        active = _active_or_409(session)
+        if row.id == active.id:
+            flash(f"Release {row.hash[:12]} is already active.")
+            return redirect(url_for("checklists.index"))
+        return render_template("checklists/rollback.html", release=row, active=active,
+                               changes=releases.impact(session, dict(row.files)))
     releases.publish(session, dict(row.files), actor=current_db_user(), note=f"Rolled back to release {row.hash[:12]}")
     session.commit()
     flash(f"Release {row.hash[:12]} is active again.")

@@ -1,6 +1,8 @@
 """``users create | set-role | disable``: the first administrator is created this way."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 
@@ -34,12 +36,18 @@ def _existing(session, username: str):
 @users.command("create")
 @click.argument("username")
 @click.option("--roles", "role_text", required=True, help="Comma-separated: staff,council,admin")
-@click.option("--password", envvar="RISKDESK_NEW_PASSWORD", help="Initial password (or prompt).")
+@click.option("--password", envvar="RISKDESK_NEW_PASSWORD", show_envvar=True,
+              help="Initial password; else the environment variable RISKDESK_NEW_PASSWORD; else a prompt.")
 @with_appcontext
 def users_create(username, role_text, password):
-    """Create a user (the first admin is created this way)."""
+    """Create a user (the first admin is created this way).
+
+    The password comes from --password, else RISKDESK_NEW_PASSWORD, else a prompt (typed twice, not shown).
+    """
     chosen = _role_list(role_text)
     if password is None:
+        if not sys.stdin.isatty():
+            fail(["password: there is no terminal to ask for it; give --password or set RISKDESK_NEW_PASSWORD"])
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = db.session()
     try:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from riskdesk.checklists import releases
 from riskdesk.models import Proposal, Transition
-from riskdesk.proposals import assessments
+from riskdesk.proposals import assessments, workflow
 from riskdesk.vocabulary import APPROVED, AWAITING_DECISION, DECIDED
 
 
@@ -63,6 +63,15 @@ def council_overview(session: Session) -> dict:
                                      proposal.next_review_on)
         portfolio.append({
             "proposal": proposal, "assessment": latest, "next_review": review_on, "review_reason": why,
-            "stale": latest is None or (active is not None and latest.release_id != active.id),
+            "stale": latest is None or assessments.is_stale(session, latest, active),
         })
-    return {"awaiting": awaiting, "decided": decided, "portfolio": portfolio}
+    return {"awaiting": awaiting, "decided": decided, "portfolio": portfolio,
+            "amendments": amendments(session)}
+
+
+def amendments(session: Session) -> list[dict]:
+    """Open proposals that amend an earlier decision, with that decision (it stays on record until a new one)."""
+    decided_before = select(Transition.proposal_id).where(Transition.to_status.in_(DECIDED))
+    rows = session.scalars(select(Proposal).where(Proposal.status.in_(("draft",) + AWAITING_DECISION),
+                                                  Proposal.id.in_(decided_before)).order_by(Proposal.updated_at))
+    return [{"proposal": p, "decision": workflow.last_decision(session, p.id)} for p in rows]

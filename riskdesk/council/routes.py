@@ -44,7 +44,8 @@ def transition(proposal_id: int):
     try:
         workflow.transition(session, proposal, request.form.get("to_status", ""), actor=current_db_user(),
                             reason=request.form.get("reason", ""),
-                            conditions=request.form.get("conditions", "").splitlines())
+                            conditions=request.form.getlist("suggested") + request.form.get("conditions", "").splitlines(),
+                            over_prohibition=request.form.get("confirm_prohibition") == "yes")
     except workflow.TransitionError as exc:
         session.rollback()
         return render_detail(proposal_id, 400, str(exc))

@@ -6,6 +6,7 @@ file in one pass. Country and state codes are checked against pycountry's ISO 31
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +60,64 @@ def country_name(code: str) -> str:
     return country.name if country else code
 
 
+def _names_of(entry) -> set[str]:
+    return {getattr(entry, attr).casefold() for attr in ("name", "common_name", "official_name")
+            if getattr(entry, attr, None)}
+
+
+@cache
+def _place_names() -> dict[str, dict[str, str]]:
+    """Lower-cased names -> code, for countries and for US states."""
+    countries = {name: c.alpha_2 for c in pycountry.countries for name in _names_of(c)}
+    states = {s.name.casefold(): s.code.split("-", 1)[1] for s in pycountry.subdivisions.get(country_code="US")}
+    return {"country": countries, "state": states}
+
+
+def code_named(kind: str, text: str) -> str | None:
+    """The code whose name is exactly ``text`` (any case): "china" -> "CN"; else None."""
+    return _place_names()[kind].get(" ".join(str(text).split()).casefold())
+
+
+def code_for_name(kind: str, text: str) -> list[str]:
+    """Codes a typed name probably means (``kind`` is ``country`` or ``state``): "China" -> ["CN"].
+
+    An exact name first, else names that start with the text, else close spellings; at most three.
+    """
+    names = _place_names()[kind]
+    needle = " ".join(str(text).split()).casefold()
+    if not needle:
+        return []
+    if needle in names:
+        return [names[needle]]
+    starts = sorted({code for name, code in names.items() if name.startswith(needle)})
+    if starts:
+        return starts[:3]
+    close = difflib.get_close_matches(needle, list(names), n=3, cutoff=0.75)
+    return list(dict.fromkeys(names[name] for name in close))
+
+
+def did_you_mean(kind: str, text: str) -> str:
+    """`` — did you mean CN (China)?`` for a name typed where a code belongs, else ``""``."""
+    codes = code_for_name(kind, text)
+    return f" — did you mean {describe_codes(kind, codes)}?" if codes else ""
+
+
+def describe_codes(kind: str, codes: list[str]) -> str:
+    """``CN (China) or TD (Chad)``."""
+    describe = _common_country_name if kind == "country" else state_name
+    return " or ".join(f"{code} ({describe(code)})" for code in codes)
+
+
+def _common_country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or country.name
+
+
+def state_name(code: str) -> str:
+    state = pycountry.subdivisions.get(code=f"US-{code}") if code else None
+    return state.name if state else code
+
+
 _format_checker = FormatChecker()
 
 
@@ -90,10 +149,11 @@ def _message(error) -> str:
     value = error.instance
     kind = error.validator
     if kind == "format":
+        country = f"{value!r} is not an ISO 3166-1 country code{did_you_mean('country', value)}"
         return {
-            "iso3166-alpha2": f"{value!r} is not an ISO 3166-1 country code",
-            "iso3166-alpha2-or-empty": f"{value!r} is not an ISO 3166-1 country code",
-            "us-state": f"{value!r} is not a US state or territory postal code",
+            "iso3166-alpha2": country,
+            "iso3166-alpha2-or-empty": country,
+            "us-state": f"{value!r} is not a US state or territory postal code{did_you_mean('state', value)}",
         }.get(error.validator_value, error.message)
     if kind == "enum":
         return f"{value!r} is not one of: {', '.join(map(str, error.validator_value))}"

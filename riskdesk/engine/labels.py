@@ -23,6 +23,7 @@ PARTY_KINDS = {
     "national_government": "National government", "state_owned_enterprise": "State-owned company",
     "private_company": "Private company", "university": "University or research institute", "ngo": "NGO",
     "friendship_association": "Friendship association", "city_network": "Network of cities", "other": "Other",
+    "unknown": "Unknown",
 }
 # Answer labels by the field they belong to ("[]" marks the items of a list).
 VALUE_LABELS: dict[str, dict[str, str]] = {

@@ -75,10 +75,25 @@ class Result:
             "findings": [f.to_dict() for f in self.findings],
             "open_questions": list(self.open_questions),
             "undetermined": [u.to_dict() for u in self.undetermined],
+            "open_fields": open_fields((u.missing, u.question) for u in self.undetermined),
             "checklist_release": self.checklist_release,
             "assessed_on": self.assessed_on,
             "state_law": dict(self.state_law),
         }
+
+
+def open_fields(pairs: Iterable[tuple[Iterable[str], str]]) -> list[dict]:
+    """Each unanswered field with the questions that wait on it, from (missing fields, question) pairs.
+
+    In question order; the proposal page answers each field in place.
+    """
+    by_field: dict[str, list[str]] = {}
+    for missing, question in pairs:
+        for path in missing:
+            questions = by_field.setdefault(path, [])
+            if question not in questions:
+                questions.append(question)
+    return [{"field": path, "questions": questions} for path, questions in by_field.items()]
 
 
 def band(points: float, thresholds) -> str:

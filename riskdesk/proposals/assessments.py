@@ -53,11 +53,14 @@ def latest(proposal: Proposal) -> Assessment | None:
     return proposal.assessments[-1] if proposal.assessments else None
 
 
-def is_stale(session: Session, assessment: Assessment) -> bool:
-    """Stale when a newer release is active or the proposal changed since it was assessed."""
-    row = releases.active_release(session)
-    return (row is not None and assessment.release_id != row.id) or \
-        assessment.proposal_version != assessment.proposal.version_id
+def is_stale(session: Session, assessment: Assessment, active: ChecklistRelease | None = None) -> bool:
+    """Out of date when another checklist release is active or the proposal's document changed since.
+
+    The one rule for the page, the portfolio and the report. Status changes (submitted, decided, ...)
+    do not count: they change the proposal's row version but not what was assessed.
+    """
+    row = active or releases.active_release(session)
+    return (row is not None and assessment.release_id != row.id) or assessment.facts != assessment.proposal.document
 
 
 def reassess_stale(session: Session, active: ChecklistRelease, *, actor: User | None) -> tuple[int, int]:
@@ -70,7 +73,7 @@ def reassess_stale(session: Session, active: ChecklistRelease, *, actor: User | 
         previous = latest(proposal)
         if previous is None or previous.release_id == active.id:
             continue
-        if validate(proposal.document):
+        if not releases.reassessable(proposal):
             skipped += 1
             continue
         assess_proposal(session, proposal, actor=actor)

@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
         if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
             return None
         if not current_user.is_authenticated:
-            return redirect(url_for(LOGIN_ENDPOINT, next=request.full_path if request.method == "GET" else None))
+            return redirect(url_for(LOGIN_ENDPOINT, next=request.full_path.removesuffix("?") if request.method == "GET" else None))
         view = app.view_functions.get(endpoint)
         allowed = getattr(view, "allowed_roles", None)
         if not allowed or not (current_user.roles & allowed):

@@ -41,12 +41,20 @@ class PasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)],
+                        description=f"At least {MIN_LENGTH} characters. Tell the user in person or by phone.")
+    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", "Passwords differ")])
+    submit = SubmitField("Set the new password")
+
+
 def _safe_next(target: str | None) -> str:
     if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("proposals.home")
 
 
+@bp.route("/login", methods=["GET", "POST"])  # the address people guess; url_for keeps /auth/login
 @bp.route("/auth/login", methods=["GET", "POST"])
 def login():
     """Sign in. POSTs are rate-limited per client address (see ``riskdesk.users.access.rate_limit_login``)."""
@@ -136,3 +144,24 @@ def manage():
             return redirect(url_for("users.manage"))
     rows = session.scalars(select(User).order_by(User.username)).all()
     return render_template("users/manage.html", users=rows, roles=ROLES, problems=problems), 400 if problems else 200
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@roles("admin")
+def reset_password(user_id: int):
+    """An administrator sets a new password for another user (audited; the user is enabled again)."""
+    user = get_or_404(User, user_id, "user")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            services.reset_password(session, user, form.new.data, actor=current_db_user(),
+                                    how=f"Password of {user.username} reset by an administrator")
+        except services.UserError as exc:
+            session.rollback()
+            form.new.errors = list(form.new.errors) + [p.removeprefix("password: ") for p in exc.problems]
+        else:
+            session.commit()
+            flash(f"The password of {user.username} has been reset.")
+            return redirect(url_for("users.manage"))
+    return render_template("users/reset_password.html", form=form, user=user), 400 if form.errors else 200
