@@ -13,8 +13,10 @@ and reports recall (positives whose listed entry was flagged) and false-positive
 
 from __future__ import annotations
 
+import json
 import random
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -29,6 +31,8 @@ __all__ = [
     "build_evaluation_set",
     "evaluate",
     "evaluate_matcher",
+    "load_dev_set",
+    "same_name",
 ]
 
 DEFAULT_SEED = 20261126
@@ -392,3 +396,23 @@ def evaluate(screen: Callable[[str], Iterable[str]], cases: Sequence[Case]) -> E
 def evaluate_matcher(matcher, cases: Sequence[Case], limit: int = 5) -> EvalResult:
     """Evaluate a :class:`~riskdesk.screening.matcher.Matcher` at its own threshold."""
     return evaluate(lambda q: [h.entry.uid for h in matcher.screen(q, limit=limit)], cases)
+
+
+def load_dev_set(path) -> list[Case]:
+    """The real-variant development set (``screening-dev-set.jsonl``): one JSON object a line
+    with ``query``, ``kind`` (person/org), ``expected`` (``SDN-<ent_num>`` or null),
+    ``also_accept`` and ``variant_type``. Its ``other_name`` rows are true aliases."""
+    cases: list[Case] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        expected = frozenset([row["expected"], *row.get("also_accept", ())]) if row.get("expected") else frozenset()
+        kind = "person" if row.get("kind") == "person" else "entity"
+        cases.append(Case(row["query"], expected, row["variant_type"], row.get("listed_name") or "", kind))
+    return cases
+
+
+def same_name(cases: Sequence[Case]) -> list[Case]:
+    """The cases a name matcher can find without alias data: every row but the ``other_name`` positives."""
+    return [c for c in cases if c.variant != "other_name"]

@@ -54,12 +54,16 @@ DEFAULT_THRESHOLD = 88.0
 CANDIDATES = 20  # names scored per query after blocking
 _COMMON_POSTINGS = 1500  # a token in more names than this only re-weights candidates
 _TOKEN_MATCH = 80.0  # a listed token counts as present when similarity >= this
+_PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
+_MISSING_CORE_PENALTY = 10.0  # a core word of the listed name that the query lacks
+_MISSING_NAME_PENALTY = 3.0  # per non-core listed token absent from a query for a person
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ovych", "evych", "ivna", "ichna", "ovic", "evic")
 _SKELETON_SIM = 90.0  # similarity credited to tokens that share a transliteration skeleton
 _MISSING_TOKEN_PENALTY = 4.0  # per non-core listed token absent from the query
 _EXTRA_TOKEN_PENALTY = 5.0  # per query token absent from a listed person name
 _EXTRA_ENTITY_PENALTY = 8.0  # per query token absent from a listed organisation name
 # particles that do not count as "core" tokens of a person or entity name
-_PARTICLES = frozenset("al el bin ibn bint abu abd de del della der di da do dos das du la le van von y e of the and for".split())
+_PARTICLES = frozenset("al el bin ben ibn bint abu abd de del della der di da do dos das du la le van von y e of the and for".split())
 
 _KIND_COMPAT = {
     "person": {"person", "unknown"},
@@ -170,106 +174,166 @@ def _is_legalish(tok: str) -> bool:
 _ARTICLES = frozenset({"al", "el", "ul", "il", "ad", "ed", "ar", "as", "ash", "at", "az", "an", "ez", "es"})
 
 
+def _short_token_sim(a: str, b: str, s: float) -> float:
+    """Two different words of at most four letters: the same sound ("ali"/"aly") is close,
+    anything else ("fang"/"fan", "wang"/"wan") is another name, not a typo."""
+    if len(a) >= 3 and len(b) >= 3 and phonetic(a) == phonetic(b):
+        return 92.0
+    if len(skeleton(a)) >= 3 and skeleton(a) == skeleton(b):
+        return _TOKEN_MATCH + 5.0  # only a vowel differs: "umar"/"omar", "asef"/"asif"
+    return min(s, _TOKEN_MATCH - 2.0)
+
+
+def _transliteration_sim(a: str, b: str, s: float) -> float:
+    """Credit for words that differ only in how a sound was transliterated."""
+    pa, pb = phonetic(a), phonetic(b)
+    if pa != a or pb != b:
+        s = max(s, fuzz.ratio(pa, pb) * 0.97)
+    if s < _SKELETON_SIM and abs(len(a) - len(b)) <= 2:
+        sa, sb = skeleton(a), skeleton(b)
+        if len(sa) >= 3 and sa == sb:
+            # same consonant skeleton; a three-letter skeleton is weaker evidence
+            s = max(s, _SKELETON_SIM if len(sa) >= 4 else _TOKEN_MATCH + 5.0)
+    if s < _SKELETON_SIM and Levenshtein.distance(a, b, score_cutoff=1) <= 1:
+        # one substituted letter: 90 in a long word, a plain match in a short one
+        s = max(s, _SKELETON_SIM if min(len(a), len(b)) >= 7 else _TOKEN_MATCH)
+    return s
+
+
+@lru_cache(maxsize=262144)
 def _token_sim(a: str, b: str) -> float:
     """Similarity 0..100 of two normalised tokens, tolerant of transliteration."""
     if a == b:
         return 100.0
     s = fuzz.ratio(a, b)
-    if s >= 90.0:
-        return s
     if a in _ARTICLES and b in _ARTICLES:
         return 95.0  # Arabic article spelled al-/el-/ul-/ad-/ash- ...
-    if s < 40.0 and a[0] != b[0] and len(a) > 1:
-        return s  # nothing below can lift two unrelated words to a match
-    if len(a) >= 3 and len(b) >= 3:
-        pa, pb = phonetic(a), phonetic(b)
-        if pa != a or pb != b:
-            s = max(s, fuzz.ratio(pa, pb) * 0.97)
-    if s < _SKELETON_SIM and len(a) >= 4 and len(b) >= 4:
-        sa, sb = skeleton(a), skeleton(b)
-        if len(sa) >= 3 and sa == sb:
-            # same consonant skeleton; a three-letter skeleton is weaker evidence
-            s = max(s, _SKELETON_SIM if len(sa) >= 4 else _TOKEN_MATCH + 5.0)
-    if s < _SKELETON_SIM and len(a) >= 4 and len(b) >= 4 and Levenshtein.distance(a, b) <= 1:
-        # one substituted letter: 90 in a long word, a plain match in a short one
-        s = max(s, _SKELETON_SIM if min(len(a), len(b)) >= 7 else _TOKEN_MATCH)
-    if s < _TOKEN_MATCH and len(a) == 1 and b.startswith(a):
-        s = 75.0  # an initial
-    return s
+    if len(a) == 1 or len(b) == 1:
+        return 75.0 if len(a) == 1 and b.startswith(a) else min(s, 50.0)  # an initial
+    if min(len(a), len(b)) <= 4:
+        return _short_token_sim(a, b, s)
+    if s >= 90.0 or (s < 40.0 and a[0] != b[0]):
+        return s  # already close, or nothing below can lift two unrelated words to a match
+    return _transliteration_sim(a, b, s)
+
+
+def _pairs(q: tuple[str, ...], c: tuple[str, ...]) -> list[tuple[float, int, int]]:
+    """Every (similarity, query index, listed index) that could pair, best first."""
+    pairs = []
+    for ci, ct in enumerate(c):
+        for qi, qt in enumerate(q):
+            sim = _token_sim(qt, ct)
+            if sim >= _PARTIAL_TOKEN:
+                pairs.append((sim, qi, ci))
+    pairs.sort(reverse=True)
+    return pairs
+
+
+def _pair_up(q: tuple[str, ...], c: tuple[str, ...]) -> tuple[dict[int, float], dict[int, int]]:
+    """Greedy one-to-one pairing: listed index -> similarity, listed index -> query index.
+    A pair under the match level counts only for an initial."""
+    used_q: set[int] = set()
+    sims: dict[int, float] = {}
+    partner: dict[int, int] = {}
+    for s, qi, ci in _pairs(q, c):
+        if qi in used_q or ci in sims:
+            continue
+        if s < _TOKEN_MATCH and len(q[qi]) != 1:
+            continue
+        used_q.add(qi)
+        sims[ci] = s
+        partner[ci] = qi
+    return sims, partner
+
+
+def _is_patronymic(tok: str) -> bool:
+    return len(tok) >= 7 and tok.endswith(_PATRONYMIC_ENDINGS)
+
+
+def _short_word_differs(q, c, sims, partner) -> bool:
+    used = set(partner.values())
+    def short(tok: str) -> bool:
+        return 2 <= len(tok) <= 4 and tok not in _PARTICLES and not _is_legalish(tok)
+
+    return any(short(c[i]) for i in range(len(c)) if i not in sims) and any(
+        short(q[i]) for i in range(len(q)) if i not in used)
+
+
+def _patronymics_differ(q, c, left_q, left_c) -> bool:
+    """Both names carry a patronymic that found no partner, and the two are not even
+    loosely alike (a transliteration such as "yurievna"/"iuriivna" is not a clash)."""
+    pc = [c[i] for i in left_c if _is_patronymic(c[i])]
+    pq = [q[i] for i in left_q if _is_patronymic(q[i])]
+    return bool(pc and pq) and all(_token_sim(a, b) < 65.0 for a in pq for b in pc)
+
+
+def _leftover_penalty(q, c, sims, partner, extra_penalty: float, person: bool) -> tuple[float, list, list]:
+    """Cost of the listed words the query lacks and the query words the list lacks."""
+    left_c = [i for i in range(len(c)) if i not in sims]
+    used_q = set(partner.values())
+    left_q = [i for i in range(len(q)) if i not in used_q]
+    # leftover words of a spelled-out legal form ("closed joint stock") cost little
+    legal_c = [i for i in left_c if _is_legalish(c[i])]
+    legal_q = [i for i in left_q if _is_legalish(q[i])]
+    # listed particles ("bin", "al", "de") cost 1; a person's unlisted middle names cost less
+    # than an organisation's missing words
+    soft_c = [i for i in left_c if c[i] in _PARTICLES and i not in legal_c]
+    missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
+    pen_c = len(legal_c) + len(soft_c) + missing * (len(left_c) - len(legal_c) - len(soft_c))
+    # a person's extra particle ("de" in "ARELLANO FELIX DE TOLEDO") is cheap; an organisation's is not
+    n_extra = len([i for i in left_q if i not in legal_q and not (person and q[i] in _PARTICLES)])
+    soft_q = len(left_q) - len(legal_q) - n_extra
+    # one extra query word (a middle name) is normal; each further one costs more
+    pen_q = len(legal_q) + soft_q + extra_penalty * n_extra + 3.0 * max(0, n_extra - 1)
+    return pen_c + pen_q, [i for i in left_c if i not in legal_c], [i for i in left_q if i not in legal_q]
 
 
 def _align(
     q: tuple[str, ...],
     c: tuple[str, ...],
     core: frozenset[int],
-    cache: dict | None = None,
     extra_penalty: float = _EXTRA_TOKEN_PENALTY,
+    person: bool = False,
 ) -> tuple[float, dict]:
-    """Greedy one-to-one pairing of listed tokens with query tokens."""
-    if cache is None:
-        cache = {}
-    # cheap rejection first: every core token needs a counterpart in the query
+    """Graded pairing of listed tokens with query tokens: the length-weighted similarity
+    of the paired words, less a cost for each listed word missing (more for a core word)
+    and each query word the list lacks."""
+    # cheap rejection first: every core word but one needs a counterpart in the query
+    absent = 0
     for ci in core:
-        ct = c[ci]
-        for qt in q:
-            key = (qt, ct)
-            sim = cache.get(key)
-            if sim is None:
-                sim = cache[key] = _token_sim(qt, ct)
-            if sim >= 75.0:
-                break
-        else:
-            return 0.0, {"tokens_matched": 0.0, "initials": 0.0}
-    pairs = []
-    for ci, ct in enumerate(c):
-        for qi, qt in enumerate(q):
-            key = (qt, ct)
-            sim = cache.get(key)
-            if sim is None:
-                sim = cache[key] = _token_sim(qt, ct)
-            if sim >= 75.0:
-                pairs.append((sim, qi, ci))
-    pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    sims: dict[int, float] = {}
-    initials = 0
-    for s, qi, ci in pairs:
-        if qi in used_q or ci in used_c:
-            continue
-        if s < _TOKEN_MATCH and not (len(q[qi]) == 1):
-            continue
-        used_q.add(qi)
-        used_c.add(ci)
-        sims[ci] = s
-        if len(q[qi]) == 1 and len(c[ci]) > 1:
-            initials += 1
-    info = {"tokens_matched": float(len(sims)), "initials": float(initials)}
-    if not sims or not core.issubset(sims):
+        if not any(_token_sim(qt, c[ci]) >= _PARTIAL_TOKEN for qt in q):
+            absent += 1
+            if absent > 1 or len(core) < 3:
+                return 0.0, {"tokens_matched": 0.0, "initials": 0.0}
+    if len(c) == 1 and len(c[0]) <= 4 and c[0] not in q:
+        return 0.0, {"tokens_matched": 0.0, "initials": 0.0, "short_name": 1.0}  # "BID" is not "BYD"
+    sims, partner = _pair_up(q, c)
+    info = {"tokens_matched": float(len(sims)), "initials": float(sum(len(q[partner[ci]]) == 1 for ci in sims))}
+    full = sum(len(c[ci]) > 1 and len(q[partner[ci]]) > 1 for ci in sims)
+    missing_core = len(core) - len(core & sims.keys())
+    if _short_word_differs(q, c, sims, partner):
+        # "Yang Fang" / "FAN, Yang": a different short word is another name, whatever the letters
+        info["short_word_differs"] = 1.0
         return 0.0, info
-    # weighted by token length so that a long distinctive word counts more
+    # one core word may differ when at least two others agree ("EASTERN TURKISTAN ISLAMIC PARTY")
+    if not sims or missing_core > 1 or (missing_core == 1 and (full < 2 or len(core) < 3)):
+        return 0.0, info
     weight = sum(len(c[ci]) for ci in sims)
     avg = sum(sims[ci] * len(c[ci]) for ci in sims) / weight
-    missing_c = len(c) - len(sims)
-    extra_q = len(q) - len(used_q)
-    # leftover words of a spelled-out legal form ("closed joint stock") cost little
-    left_c = [i for i in range(len(c)) if i not in sims]
-    left_q = [i for i in range(len(q)) if i not in used_q]
-    legal_c = [i for i in left_c if _is_legalish(c[i])]
-    legal_q = [i for i in left_q if _is_legalish(q[i])]
-    # listed particles ("bin", "al", "de") and legal words cost 1, other missing words more
-    soft_c = [i for i in left_c if c[i] in _PARTICLES and i not in legal_c]
-    pen_c = len(legal_c) + len(soft_c) + _MISSING_TOKEN_PENALTY * (len(left_c) - len(legal_c) - len(soft_c))
-    n_extra = len(left_q) - len(legal_q)
-    # one extra query word (a middle name) is normal; each further one costs more
-    pen_q = len(legal_q) + extra_penalty * n_extra + 3.0 * max(0, n_extra - 1)
-    score = avg - pen_c - pen_q
+    penalty, left_c, left_q = _leftover_penalty(q, c, sims, partner, extra_penalty, person)
+    score = avg - penalty - _MISSING_CORE_PENALTY * missing_core
     # a partial match needs two agreeing words (initials do not count):
     # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
-    if sum(len(c[ci]) > 1 for ci in sims) < 2 and (len(left_c) > len(legal_c) or len(left_q) > len(legal_q)):
+    if full < 2 and (left_c or left_q):
         score = min(score, 70.0)
-    info["missing_listed_tokens"] = float(missing_c)
-    info["extra_query_tokens"] = float(extra_q)
+    # two different patronymics name two different people (Ivan Petrovich, Ivan Pavlovich)
+    if _patronymics_differ(q, c, left_q, left_c):
+        score = min(score, 70.0)
+        info["patronymic_differs"] = 1.0
+    info["missing_listed_tokens"] = float(len(c) - len(sims))
+    info["extra_query_tokens"] = float(len(q) - len(partner))
+    info["missing_core_tokens"] = float(missing_core)
+    info["pairs"] = [(q[partner[ci]], c[ci], round(sims[ci], 1)) for ci in sorted(sims)]
     return score, info
 
 
@@ -298,7 +362,8 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
 
 
 class _Name:
-    __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty")
+    __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty",
+                 "person")
 
     def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str):
         self.entry_idx = entry_idx
@@ -312,17 +377,18 @@ class _Name:
         self.glued_core = frozenset(g[1][i] for i in self.core) if g else None
         # a person may carry an unlisted middle name; an organisation with an extra
         # word ("Pioneer Logistics Associates") is less likely the same party
-        self.extra_penalty = _EXTRA_TOKEN_PENALTY if kind == "person" or "," in display else _EXTRA_ENTITY_PENALTY
+        self.person = kind == "person" or "," in display
+        self.extra_penalty = _EXTRA_TOKEN_PENALTY if self.person else _EXTRA_ENTITY_PENALTY
 
 
 def _best_alignment(
-    q_tokens: tuple[str, ...], q_glued: tuple[str, ...] | None, name: _Name, cache: dict | None
+    q_tokens: tuple[str, ...], q_glued: tuple[str, ...] | None, name: _Name
 ) -> tuple[float, dict]:
-    best = _align(q_tokens, name.tokens, name.core, cache, name.extra_penalty)
+    best = _align(q_tokens, name.tokens, name.core, name.extra_penalty, name.person)
     if q_glued is None and name.glued is None:
         return best
     c, core = (name.glued, name.glued_core) if name.glued is not None else (name.tokens, name.core)
-    other = _align(q_glued or q_tokens, c, core, cache, name.extra_penalty)
+    other = _align(q_glued or q_tokens, c, core, name.extra_penalty, name.person)
     if other[0] > best[0]:
         other[1]["joined_particles"] = 1.0
         return other
@@ -330,15 +396,21 @@ def _best_alignment(
 
 
 def _quick_score(
-    q_tokens: tuple[str, ...], q_glued, qn: str, q_compact: str, name: _Name, cache: dict
+    q_tokens: tuple[str, ...], q_glued, qn: str, q_compact: str, name: _Name
 ) -> float:
     score = fuzz.token_sort_ratio(qn, name.norm)
     if score >= 99.5:
         return score
     if len(q_tokens) != len(name.tokens):
         score = max(score, fuzz.ratio(q_compact, name.compact))
-    align, _ = _best_alignment(q_tokens, q_glued, name, cache)
-    return max(score, align)
+    align, info = _best_alignment(q_tokens, q_glued, name)
+    return align if _alignment_decides(info) else max(score, align)
+
+
+def _alignment_decides(info: dict) -> bool:
+    """Whole-string similarity must not override a word-level verdict that two words
+    name different people ("fang"/"fan", two patronymics)."""
+    return bool(info.get("short_word_differs") or info.get("patronymic_differs"))
 
 
 def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
@@ -348,10 +420,10 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
     token_set = fuzz.token_set_ratio(qn, name.norm)
     compact = fuzz.ratio("".join(q_tokens), name.compact)
     g = _glue(q_tokens)
-    align, info = _best_alignment(q_tokens, g[0] if g else None, name, None)
+    align, info = _best_alignment(q_tokens, g[0] if g else None, name)
     # compact comparison only helps when word boundaries differ (e.g. "abdal aziz")
     compact_used = compact if len(q_tokens) != len(name.tokens) else 0.0
-    score = max(token_sort, align, compact_used)
+    score = align if _alignment_decides(info) else max(token_sort, align, compact_used)
     method = (
         "token_sort" if score == token_sort else "alignment" if score == align else "compact"
     )
@@ -501,7 +573,6 @@ class Matcher:
         allowed = _KIND_COMPAT.get(kind) if kind else None
         qn = " ".join(q_tokens)
         q_compact = "".join(q_tokens)
-        cache: dict = {}
         g = _glue(q_tokens)
         q_glued = g[0] if g else None
         best: dict[int, tuple[float, _Name]] = {}
@@ -509,7 +580,7 @@ class Matcher:
             nm = self._names[nid]
             if allowed is not None and self.entries[nm.entry_idx].kind not in allowed:
                 continue
-            score = round(min(100.0, _quick_score(q_tokens, q_glued, qn, q_compact, nm, cache)), 1)
+            score = round(min(100.0, _quick_score(q_tokens, q_glued, qn, q_compact, nm)), 1)
             if score < thr:
                 continue
             prev = best.get(nm.entry_idx)

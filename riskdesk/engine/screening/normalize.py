@@ -205,6 +205,15 @@ _SKEL_SUBS = (
     ("z", "s"),
 )
 _VOWELS = re.compile(r"[aeiou]+")
+# Ukrainian and Belarusian spellings of Russian name endings: -ovych/-ovich, -iivna/-ievna,
+# -ii/-iy/-yi/-y (Hennadii, Gennadiy, Gennady)
+_SLAVIC_ENDINGS = re.compile(r"(ovych|evych|iovych|yovych|iivna|iyivna|yivna|ii|iy|yi|ij|yj)$")
+_SLAVIC_MAP = {"ovych": "ovich", "evych": "evich", "iovych": "evich", "yovych": "evich",
+               "iivna": "ievna", "iyivna": "ievna", "yivna": "ievna"}
+
+
+def _slavic_ending(m: re.Match) -> str:
+    return _SLAVIC_MAP.get(m.group(1), "i")
 _REPEATS = re.compile(r"(.)\1+")
 
 
@@ -215,6 +224,7 @@ def phonetic(token: str) -> str:
     s = token
     if len(s) > 4 and s.endswith(("off", "eff", "iff")):
         s = s[:-2] + "v"  # Russian -ov/-ev written -off/-eff (Smirnoff)
+    s = _SLAVIC_ENDINGS.sub(_slavic_ending, s) if len(s) > 5 else s
     for a, b in _SKEL_SUBS:
         s = s.replace(a, b)
     return _REPEATS.sub(r"\1", s)
