@@ -31,6 +31,7 @@ from typing import Iterable
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from .attributes import attribute_penalty
 from .importers import ListEntry
 from .normalize import (
     LEGAL_FORMS,
@@ -55,6 +56,8 @@ CANDIDATES = 20  # names scored per query after blocking
 _COMMON_POSTINGS = 1500  # a token in more names than this only re-weights candidates
 _TOKEN_MATCH = 80.0  # a listed token counts as present when similarity >= this
 _PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
+_SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
+_SHORT_FORM_MIN = 7  # letters in such a word
 _MISSING_CORE_PENALTY = 10.0  # a core word of the listed name that the query lacks
 _MISSING_NAME_PENALTY = 3.0  # per non-core listed token absent from a query for a person
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ovych", "evych", "ivna", "ichna", "ovic", "evic")
@@ -189,11 +192,12 @@ def _transliteration_sim(a: str, b: str, s: float) -> float:
     pa, pb = phonetic(a), phonetic(b)
     if pa != a or pb != b:
         s = max(s, fuzz.ratio(pa, pb) * 0.97)
-    if s < _SKELETON_SIM and abs(len(a) - len(b)) <= 2:
+    if s < _SKELETON_SIM and abs(len(a) - len(b)) <= 1:
         sa, sb = skeleton(a), skeleton(b)
         if len(sa) >= 3 and sa == sb:
-            # same consonant skeleton; a three-letter skeleton is weaker evidence
-            s = max(s, _SKELETON_SIM if len(sa) >= 4 else _TOKEN_MATCH + 5.0)
+            # same consonant skeleton ("laden"/"ladin"); a three-letter one in words of
+            # different lengths is weaker evidence
+            s = max(s, _SKELETON_SIM if len(sa) >= 4 or len(a) == len(b) else _TOKEN_MATCH + 5.0)
     if s < _SKELETON_SIM and Levenshtein.distance(a, b, score_cutoff=1) <= 1:
         # one substituted letter: 90 in a long word, a plain match in a short one
         s = max(s, _SKELETON_SIM if min(len(a), len(b)) >= 7 else _TOKEN_MATCH)
@@ -304,7 +308,7 @@ def _align(
         if not any(_token_sim(qt, c[ci]) >= _PARTIAL_TOKEN for qt in q):
             absent += 1
             if absent > 1 or len(core) < 3:
-                return 0.0, {"tokens_matched": 0.0, "initials": 0.0}
+                return 0.0, {"tokens_matched": 0.0, "initials": 0.0, "rejected": 1.0}
     if len(c) == 1 and len(c[0]) <= 4 and c[0] not in q:
         return 0.0, {"tokens_matched": 0.0, "initials": 0.0, "short_name": 1.0}  # "BID" is not "BYD"
     sims, partner = _pair_up(q, c)
@@ -317,6 +321,7 @@ def _align(
         return 0.0, info
     # one core word may differ when at least two others agree ("EASTERN TURKISTAN ISLAMIC PARTY")
     if not sims or missing_core > 1 or (missing_core == 1 and (full < 2 or len(core) < 3)):
+        info["rejected"] = 1.0
         return 0.0, info
     weight = sum(len(c[ci]) for ci in sims)
     avg = sum(sims[ci] * len(c[ci]) for ci in sims) / weight
@@ -363,11 +368,14 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
 
 class _Name:
     __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty",
-                 "person")
+                 "person", "origin", "short_form_of")
 
-    def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str):
+    def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str,
+                 origin: str = "", short_form_of: str = ""):
         self.entry_idx = entry_idx
         self.display = display
+        self.origin = origin  # the other list that gave this name for the same party, or ""
+        self.short_form_of = short_form_of  # the long listed name this distinctive word stands for, or ""
         self.tokens = tokens
         self.norm = " ".join(tokens)
         self.core = _core_tokens(display, tokens, kind)
@@ -404,7 +412,10 @@ def _quick_score(
     if len(q_tokens) != len(name.tokens):
         score = max(score, fuzz.ratio(q_compact, name.compact))
     align, info = _best_alignment(q_tokens, q_glued, name)
-    return align if _alignment_decides(info) else max(score, align)
+    if info.get("rejected") and name.person and len(q_tokens) == len(name.tokens):
+        score = align  # word order cannot stand in for a person's absent given name
+    best = align if _alignment_decides(info) else max(score, align)
+    return min(best, _SHORT_FORM_SCORE) if name.short_form_of else best
 
 
 def _alignment_decides(info: dict) -> bool:
@@ -423,10 +434,17 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
     align, info = _best_alignment(q_tokens, g[0] if g else None, name)
     # compact comparison only helps when word boundaries differ (e.g. "abdal aziz")
     compact_used = compact if len(q_tokens) != len(name.tokens) else 0.0
-    score = align if _alignment_decides(info) else max(token_sort, align, compact_used)
+    if _alignment_decides(info):
+        score = align
+    elif info.get("rejected") and name.person:
+        score = max(align, compact_used)  # word order cannot stand in for a person's absent given name
+    else:
+        score = max(token_sort, align, compact_used)
     method = (
         "token_sort" if score == token_sort else "alignment" if score == align else "compact"
     )
+    if name.short_form_of:
+        score = min(score, _SHORT_FORM_SCORE)
     features = {
         "token_sort": round(token_sort, 1),
         "token_set": round(token_set, 1),
@@ -436,6 +454,47 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
         "method": method,
     }
     return round(max(0.0, min(100.0, score)), 1), features
+
+
+def _party_key(entry: ListEntry) -> str:
+    """The OFAC ent_num an entry stands for: an SDN entry's own, or the CSL's ``entity_number`` on
+    its SDN rows; "" for anything else."""
+    if entry.uid.startswith("SDN-"):
+        return entry.uid[4:]
+    if entry.uid.startswith("CSL-") and "(SDN)" in entry.source:
+        return entry.uid[4:].split("-", 1)[0]
+    return ""
+
+
+def _linked_names(entries: list[ListEntry]) -> dict[str, list[tuple[str, str]]]:
+    """ent_num -> every (name, list source) the imported lists give for that party."""
+    linked: dict[str, list[tuple[str, str]]] = {}
+    for entry in entries:
+        key = _party_key(entry)
+        if key:
+            linked.setdefault(key, []).extend((n, entry.source) for n in entry.names)
+    return linked
+
+
+def _without_location(name: str, addresses: tuple[str, ...]) -> str:
+    """The CSL appends a place to some names ("..., Ltd., Guiyang, Guizhou"): the name up to the
+    first comma-separated part that the entry's addresses also name; "" when there is none."""
+    places = {normalize_name(p) for a in addresses for p in a.split(",") if p.strip()}
+    parts = name.split(",")
+    for i in range(1, len(parts)):
+        if normalize_name(parts[i]) in places and normalize_name(parts[i]):
+            return ",".join(parts[:i]).strip()
+    return ""
+
+
+def _names_to_index(entry: ListEntry, linked: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """(name, origin) pairs for one entry: its own names (origin ""), each without an appended
+    location, then the names other lists give for the same party (origin = that list)."""
+    out = [(n, "") for n in entry.names]
+    out += [(short, "") for n in entry.names if (short := _without_location(n, entry.addresses))]
+    key = _party_key(entry)
+    out += [(n, src) for n, src in linked.get(key, ()) if src != entry.source] if key else []
+    return out
 
 
 class Matcher:
@@ -455,43 +514,65 @@ class Matcher:
             e for e in entries if kinds_set is None or e.kind in kinds_set
         ]
         self._names: list[_Name] = []
-        vocab: dict[str, int] = {}
-        postings: list[list[int]] = []
+        self._vocab: dict[str, int] = {}
+        self._postings_build: list[list[int]] = []
+        linked = _linked_names(self.entries)
         for ei, entry in enumerate(self.entries):
             seen: set[str] = set()
-            for display in entry.names:
+            for display, origin in _names_to_index(entry, linked):
                 toks = name_tokens(display)
                 norm = " ".join(toks)
-                if not toks or norm in seen:
-                    continue
-                seen.add(norm)
-                nid = len(self._names)
-                self._names.append(_Name(ei, display, toks, entry.kind))
-                terms = set(toks)
-                g = _glue(toks)
-                if g:
-                    terms.update(g[0])  # so "alhaq" finds "al haq"
-                if len(toks) > 1 and len(toks) <= 4:
-                    terms.add("".join(toks))  # so "marshalglobal" finds "marshal global"
-                for t in terms:
-                    tid = vocab.get(t)
-                    if tid is None:
-                        tid = vocab[t] = len(postings)
-                        postings.append([])
-                    postings[tid].append(nid)
-        self._vocab = vocab
+                if toks and norm not in seen:
+                    seen.add(norm)
+                    self._add_name(_Name(ei, display, toks, entry.kind, origin))
+        self._add_short_forms()
+        postings = self._postings_build
+        del self._postings_build
         self._postings: list[frozenset[int]] = [frozenset(p) for p in postings]
         n = max(1, len(self._names))
         self._idf = [math.log(1 + n / len(p)) for p in postings]
         self._name_idf = [
-            sum(self._idf[vocab[t]] for t in set(nm.tokens)) or 1.0 for nm in self._names
+            sum(self._idf[self._vocab[t]] for t in set(nm.tokens)) or 1.0 for nm in self._names
         ]
         keys: dict[str, list[int]] = {}
-        for tok, tid in vocab.items():
+        for tok, tid in self._vocab.items():
             for k in _token_keys(tok):
                 keys.setdefault(k, []).append(tid)
         self._keys = keys
         self._lookup_cache: dict[str, dict[int, float]] = {}
+
+    def _add_name(self, name: _Name) -> None:
+        nid = len(self._names)
+        self._names.append(name)
+        toks = name.tokens
+        terms = set(toks)
+        if name.glued:
+            terms.update(name.glued)  # so "alhaq" finds "al haq"
+        if 1 < len(toks) <= 4:
+            terms.add("".join(toks))  # so "marshalglobal" finds "marshal global"
+        for t in terms:
+            tid = self._vocab.get(t)
+            if tid is None:
+                tid = self._vocab[t] = len(self._postings_build)
+                self._postings_build.append([])
+            self._postings_build[tid].append(nid)
+
+    def _add_short_forms(self) -> None:
+        """An organisation is often written by the one word only it carries ("TOCHMASH" for "JOINT
+        STOCK COMPANY VLADIMIR PRODUCTION AMALGAMATION TOCHMASH"): such a word of a long listed
+        name, found in no other entry, becomes a name of that entry, scored at most 92."""
+        postings = self._postings_build
+        for name in list(self._names):
+            if name.person or name.origin or len(name.tokens) < 3:
+                continue
+            for tok in name.tokens:
+                if len(tok) < _SHORT_FORM_MIN or _is_legalish(tok) or not tok.isalpha():
+                    continue
+                owners = {self._names[nid].entry_idx for nid in postings[self._vocab[tok]]}
+                if owners == {name.entry_idx} and not any(
+                    nm.tokens == (tok,) for nm in (self._names[nid] for nid in postings[self._vocab[tok]])
+                ):
+                    self._add_name(_Name(name.entry_idx, tok.upper(), (tok,), "entity", short_form_of=name.display))
 
     # ------------------------------------------------------------------ blocking
     def _lookup(self, token: str) -> dict[int, float]:
@@ -562,15 +643,32 @@ class Matcher:
         limit: int = 5,
         cleared: Iterable[tuple[str, str, str]] | None = None,
         threshold: float | None = None,
+        country: str | None = None,
+        birth_year: int | None = None,
     ) -> list[Hit]:
         """Hits at or above the threshold, best first, at most ``limit`` (one per entry).
         ``kind`` ("person", "entity", ...) skips entries of an incompatible kind;
-        ``cleared`` is a set of :func:`clearance_key` triples to suppress."""
+        ``cleared`` is a set of :func:`clearance_key` triples to suppress; ``country`` (ISO code
+        or name) and ``birth_year`` demote a listing that says otherwise."""
         thr = self.threshold if threshold is None else float(threshold)
         q_tokens = name_tokens(name or "")
         if not q_tokens:
             return []
-        allowed = _KIND_COMPAT.get(kind) if kind else None
+        attrs = {"country": country, "birth_year": birth_year}
+        best = self._best_per_entry(q_tokens, _KIND_COMPAT.get(kind) if kind else None, thr, attrs)
+        cleared_set = set(cleared) if cleared else None
+        hits: list[Hit] = []
+        for ei, (_, nm) in sorted(best.items(), key=lambda kv: (-kv[1][0], self.entries[kv[0]].uid)):
+            hit = self._hit(name, q_tokens, self.entries[ei], nm, attrs)
+            if hit.score < thr or (cleared_set and is_cleared(hit, cleared_set)):
+                continue
+            hits.append(hit)
+            if len(hits) >= limit:
+                break
+        return hits
+
+    def _best_per_entry(self, q_tokens, allowed, thr: float, attrs: dict) -> dict[int, tuple[float, _Name]]:
+        """entry index -> (quick score, best name) for the blocked candidates at or above ``thr``."""
         qn = " ".join(q_tokens)
         q_compact = "".join(q_tokens)
         g = _glue(q_tokens)
@@ -578,57 +676,79 @@ class Matcher:
         best: dict[int, tuple[float, _Name]] = {}
         for nid in self._candidates(q_tokens):
             nm = self._names[nid]
-            if allowed is not None and self.entries[nm.entry_idx].kind not in allowed:
+            entry = self.entries[nm.entry_idx]
+            if allowed is not None and entry.kind not in allowed:
                 continue
             score = round(min(100.0, _quick_score(q_tokens, q_glued, qn, q_compact, nm)), 1)
-            if score < thr:
-                continue
+            if score >= thr and (attrs["country"] or attrs["birth_year"]):
+                score -= attribute_penalty(entry, **attrs)[0]
             prev = best.get(nm.entry_idx)
-            if prev is None or score > prev[0]:
+            if score >= thr and (prev is None or score > prev[0]):
                 best[nm.entry_idx] = (score, nm)
-        cleared_set = set(cleared) if cleared else None
-        norm_q = " ".join(q_tokens)
-        hits: list[Hit] = []
-        for ei, (score, nm) in sorted(
-            best.items(), key=lambda kv: (-kv[1][0], self.entries[kv[0]].uid)
-        ):
-            entry = self.entries[ei]
-            score, feats = score_names(q_tokens, nm)  # full features for the few hits
-            explanation = {**feats, "normalized_query": norm_q, "normalized_match": nm.norm}
-            hit = Hit(
-                query=name,
-                entry=entry,
-                matched_name=nm.display,
-                score=score,
-                is_match=score >= self.threshold,
-                explanation=explanation,
-                why=_why(name, entry, nm.display, score, feats),
-            )
-            if cleared_set and is_cleared(hit, cleared_set):
-                continue
-            hits.append(hit)
-            if len(hits) >= limit:
-                break
-        return hits
+        return best
+
+    def _hit(self, query: str, q_tokens, entry: ListEntry, nm: _Name, attrs: dict) -> Hit:
+        score, feats = score_names(q_tokens, nm)  # full features for the few hits
+        penalty, notes = attribute_penalty(entry, **attrs) if (attrs["country"] or attrs["birth_year"]) else (0.0, [])
+        score = round(max(0.0, score - penalty), 1)
+        explanation = {**feats, "normalized_query": " ".join(q_tokens), "normalized_match": nm.norm,
+                       "attribute_penalty": penalty, "attribute_notes": notes}
+        return Hit(query=query, entry=entry, matched_name=nm.display, score=score,
+                   is_match=score >= self.threshold, explanation=explanation,
+                   why=_why(query, entry, nm, score, explanation))
 
     def screen_many(self, names: Iterable[str], **kwargs) -> dict[str, list[Hit]]:
         return {n: self.screen(n, **kwargs) for n in names}
 
 
-def _why(query: str, entry: ListEntry, matched: str, score: float, feats: dict) -> str:
-    as_what = "the listed name" if matched == entry.name else f"an alias of {entry.name!r}"
-    if feats.get("method") == "alignment" and (
-        feats.get("missing_listed_tokens") or feats.get("extra_query_tokens")
-    ):
-        how = "most words agree, with some name parts missing or added"
-    elif feats.get("token_sort", 0) >= 99.5:
-        how = "the same words after normalising case, accents, punctuation, word order and legal-form words"
-    elif feats.get("method") == "compact":
-        how = "the same letters with different word breaks"
+def _describe_pair(q: str, c: str, sim: float) -> str:
+    """How one query word relates to the listed word it was paired with, in plain words."""
+    if len(q) == 1:
+        return f"{q!r} is the initial of {c!r}"
+    if phonetic(q) == phonetic(c):
+        return f"{q!r} and {c!r} are transliterations of the same sounds"
+    if skeleton(q) == skeleton(c):
+        return f"{q!r} and {c!r} have the same consonants and differ in vowels"
+    distance = Levenshtein.distance(q, c)
+    if distance == 1:
+        return f"{q!r} and {c!r} differ by one letter"
+    return f"{q!r} and {c!r} differ by {distance} letters"
+
+
+def _how(feats: dict) -> str:
+    """The reason, from the features that decided the score (never a vaguer one)."""
+    pairs = feats.get("pairs") or []
+    if feats.get("token_sort", 0) >= 99.5 and feats.get("method") == "token_sort":
+        return "the same words after normalising case, accents, punctuation, word order and legal-form words"
+    if feats.get("method") == "compact":
+        return "the same letters with different word breaks"
+    parts = [_describe_pair(q, c, sim) for q, c, sim in pairs if q != c]
+    same = [c for q, c, sim in pairs if q == c]
+    if same:
+        parts.insert(0, "the words " + ", ".join(repr(w) for w in same) + " agree")
+    if feats.get("missing_listed_tokens"):
+        parts.append(f"{feats['missing_listed_tokens']:.0f} listed word(s) not in the query")
+    if feats.get("extra_query_tokens"):
+        parts.append(f"{feats['extra_query_tokens']:.0f} query word(s) not in the listed name")
+    if not parts:
+        return f"similar letters overall (similarity {feats.get('token_sort', 0):.0f} of 100)"
+    return "; ".join(parts)
+
+
+def _why(query: str, entry: ListEntry, nm: _Name, score: float, feats: dict) -> str:
+    matched = nm.display
+    if nm.short_form_of:
+        as_what = f"{matched!r}, the distinctive word of the listed name {nm.short_form_of!r}"
+    elif nm.origin:
+        as_what = f"{matched!r}, a name {nm.origin} gives for {entry.name!r}"
+    elif matched == entry.name:
+        as_what = f"the listed name {matched!r}"
     else:
-        how = "close spelling (typos or transliteration differences)"
+        as_what = f"{matched!r}, an alias of {entry.name!r}"
     programs = f", programs {', '.join(entry.programs)}" if entry.programs else ""
+    notes = feats.get("attribute_notes") or []
+    demoted = f" Score lowered because {' and '.join(notes)}." if notes else ""
     return (
-        f"{query!r} resembles {as_what} {matched!r} on {entry.source} ({entry.uid}{programs}) "
-        f"with a score of {score:.0f} out of 100: {how}."
+        f"{query!r} resembles {as_what} on {entry.source} ({entry.uid}{programs}) "
+        f"with a score of {score:.0f} out of 100: {_how(feats)}.{demoted}"
     )
