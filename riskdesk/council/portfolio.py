@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from riskdesk.checklists import releases
 from riskdesk.models import Proposal, Transition
 from riskdesk.proposals import assessments
+from riskdesk.screening import services as screening
 from riskdesk.vocabulary import APPROVED, AWAITING_DECISION, DECIDED
 
 
@@ -65,4 +66,5 @@ def council_overview(session: Session) -> dict:
             "proposal": proposal, "assessment": latest, "next_review": review_on, "review_reason": why,
             "stale": latest is None or (active is not None and latest.release_id != active.id),
         })
-    return {"awaiting": awaiting, "decided": decided, "portfolio": portfolio}
+    return {"awaiting": awaiting, "decided": decided, "portfolio": portfolio,
+            "watch_hits": screening.open_watch_hits(session)}

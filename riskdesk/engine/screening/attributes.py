@@ -18,7 +18,7 @@ __all__ = ["birth_years", "entry_countries", "country_names", "attribute_penalty
 _DOB = re.compile(r"\b(?:DOB|date of birth)\b[^;]*", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 BIRTH_YEAR_PENALTY = 12.0  # a person born in another year (more than a year apart)
-COUNTRY_PENALTY = 6.0  # a party of a country the listing never mentions
+COUNTRY_PENALTY = 6.0  # a person of a country the listing never mentions
 
 
 def birth_years(entry: ListEntry) -> frozenset[int]:
@@ -62,7 +62,7 @@ def attribute_penalty(entry: ListEntry, *, country: str | None = None,
             penalty += BIRTH_YEAR_PENALTY
             listed = ", ".join(str(y) for y in sorted(years))
             notes.append(f"born {birth_year}, while the listing gives {listed}")
-    if country:
+    if country and entry.kind == "person":  # an organisation's fronts and branches sit anywhere
         listed_places = entry_countries(entry)
         wanted = country_names(country)
         if listed_places and wanted and not any(w in p or p in w for w in wanted for p in listed_places):
