@@ -17,7 +17,7 @@ __all__ = ["birth_years", "entry_countries", "country_names", "attribute_penalty
 
 _DOB = re.compile(r"\b(?:DOB|date of birth)\b[^;]*", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-BIRTH_YEAR_PENALTY = 12.0  # a person born in another year (more than a year apart)
+BIRTH_YEAR_PENALTY = 15.0  # a person born in another year (more than a year apart): an exact name drops below 88
 COUNTRY_PENALTY = 6.0  # a person of a country the listing never mentions
 
 
