@@ -70,8 +70,9 @@ def lists_import(file, fmt, alt, add):
 def lists_fetch(url_sdn, url_alt, url_add, url_csl, url_opensanctions, only, timeout):
     """Download the official list files, verify them and import the changed ones (safe for cron:
     one run at a time, exit 1 when any list failed; the active snapshots stay on failure)."""
-    urls = fetch.configured_urls({**current_app.config.get("LIST_URLS", {}), "sdn": url_sdn, "alt": url_alt,
-                                  "add": url_add, "csl": url_csl, "opensanctions": url_opensanctions})
+    options = {"sdn": url_sdn, "alt": url_alt, "add": url_add, "csl": url_csl, "opensanctions": url_opensanctions}
+    urls = fetch.configured_urls({**current_app.config.get("LIST_URLS", {}),
+                                  **{k: v for k, v in options.items() if v}})
     if only:
         urls = {k: (v if k in only or k in ("alt", "add") else "") for k, v in urls.items()}
     lock_path = Path(current_app.config["INSTANCE_PATH"]) / "lists-fetch.lock"
