@@ -58,13 +58,15 @@ _TOKEN_MATCH = 80.0  # a listed token counts as present when similarity >= this
 _PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
 _SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
 _SHORT_FORM_MIN = 7  # letters in such a word
-_MISSING_CORE_PENALTY = 10.0  # a core word of the listed name that the query lacks
+_MISSING_CORE_PENALTY = 10.0
+_NISBA_SIM = 82.0  # "hossein"/"hosseini": paired, but not as the same word  # a core word of the listed name that the query lacks
 _MISSING_NAME_PENALTY = 3.0  # per non-core listed token absent from a query for a person
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ovych", "evych", "ivna", "ichna", "ovic", "evic")
 _SKELETON_SIM = 90.0  # similarity credited to tokens that share a transliteration skeleton
 _MISSING_TOKEN_PENALTY = 4.0  # per non-core listed token absent from the query
 _EXTRA_TOKEN_PENALTY = 5.0  # per query token absent from a listed person name
-_EXTRA_ENTITY_PENALTY = 8.0  # per query token absent from a listed organisation name
+_EXTRA_ENTITY_PENALTY = 8.0
+_EXTRA_SHORT_LISTING_PENALTY = 8.0  # per query word absent from a person listed by two names only  # per query token absent from a listed organisation name
 # particles that do not count as "core" tokens of a person or entity name
 _PARTICLES = frozenset("al el bin ben ibn bint abu abd de del della der di da do dos das du la le van von y e of the and for".split())
 
@@ -177,6 +179,13 @@ def _is_legalish(tok: str) -> bool:
 _ARTICLES = frozenset({"al", "el", "ul", "il", "ad", "ed", "ar", "as", "ash", "at", "az", "an", "ez", "es"})
 
 
+def _nisba_pair(a: str, b: str) -> bool:
+    """"hossein"/"hosseini", "akbar"/"akbari": an Arabic/Persian name and the surname formed from
+    it with -i (-y) are two names, not one spelled two ways."""
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) == len(short) + 1 and long_[-1] in "iy" and long_.startswith(short) and len(short) >= 5
+
+
 def _short_token_sim(a: str, b: str, s: float) -> float:
     """Two different words of at most four letters: the same sound ("ali"/"aly") is close,
     anything else ("fang"/"fan", "wang"/"wan") is another name, not a typo."""
@@ -216,6 +225,8 @@ def _token_sim(a: str, b: str) -> float:
         return 75.0 if len(a) == 1 and b.startswith(a) else min(s, 50.0)  # an initial
     if min(len(a), len(b)) <= 4:
         return _short_token_sim(a, b, s)
+    if _nisba_pair(a, b):
+        return _NISBA_SIM
     if s >= 90.0 or (s < 40.0 and a[0] != b[0]):
         return s  # already close, or nothing below can lift two unrelated words to a match
     return _transliteration_sim(a, b, s)
@@ -271,24 +282,29 @@ def _patronymics_differ(q, c, left_q, left_c) -> bool:
     return bool(pc and pq) and all(_token_sim(a, b) < 65.0 for a in pq for b in pc)
 
 
-def _leftover_penalty(q, c, sims, partner, extra_penalty: float, person: bool) -> tuple[float, list, list]:
+def _leftover_penalty(q, c, sims, partner, extra_penalty: float, person: bool,
+                      core: frozenset[int]) -> tuple[float, list, list]:
     """Cost of the listed words the query lacks and the query words the list lacks."""
     left_c = [i for i in range(len(c)) if i not in sims]
     used_q = set(partner.values())
     left_q = [i for i in range(len(q)) if i not in used_q]
-    # leftover words of a spelled-out legal form ("closed joint stock") cost little
+    # leftover words of a spelled-out legal form ("closed joint stock") cost little, and so do
+    # listed particles ("bin", "al", "de"); a missing core word costs most, a person's unlisted
+    # middle name less than an organisation's missing word
     legal_c = [i for i in left_c if _is_legalish(c[i])]
     legal_q = [i for i in left_q if _is_legalish(q[i])]
-    # listed particles ("bin", "al", "de") cost 1; a person's unlisted middle names cost less
-    # than an organisation's missing words
-    soft_c = [i for i in left_c if c[i] in _PARTICLES and i not in legal_c]
     missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
-    pen_c = len(legal_c) + len(soft_c) + missing * (len(left_c) - len(legal_c) - len(soft_c))
-    # a person's extra particle ("de" in "ARELLANO FELIX DE TOLEDO") is cheap; an organisation's is not
-    n_extra = len([i for i in left_q if i not in legal_q and not (person and q[i] in _PARTICLES)])
-    soft_q = len(left_q) - len(legal_q) - n_extra
-    # one extra query word (a middle name) is normal; each further one costs more
-    pen_q = len(legal_q) + soft_q + extra_penalty * n_extra + 3.0 * max(0, n_extra - 1)
+    pen_c = sum(1.0 if i in legal_c or c[i] in _PARTICLES else _MISSING_CORE_PENALTY if i in core else missing
+                for i in left_c)
+    # a query that leaves out several of a person's listed names fits that person less each time
+    plain_missing = sum(1 for i in left_c if i not in legal_c and c[i] not in _PARTICLES and i not in core)
+    pen_c += max(0, plain_missing - 1) * (_MISSING_TOKEN_PENALTY - missing)
+    # a person's extra particle ("de" in "ARELLANO FELIX DE TOLEDO") is cheap, an organisation's is not;
+    # an unlisted patronymic costs what a middle name does; each extra word after the first costs more
+    extras = [i for i in left_q if i not in legal_q and not (person and q[i] in _PARTICLES)]
+    soft_q = len(left_q) - len(legal_q) - len(extras)
+    pen_q = len(legal_q) + soft_q + 3.0 * max(0, len(extras) - 1) + sum(
+        min(extra_penalty, _EXTRA_TOKEN_PENALTY) if _is_patronymic(q[i]) else extra_penalty for i in extras)
     return pen_c + pen_q, [i for i in left_c if i not in legal_c], [i for i in left_q if i not in legal_q]
 
 
@@ -325,8 +341,8 @@ def _align(
         return 0.0, info
     weight = sum(len(c[ci]) for ci in sims)
     avg = sum(sims[ci] * len(c[ci]) for ci in sims) / weight
-    penalty, left_c, left_q = _leftover_penalty(q, c, sims, partner, extra_penalty, person)
-    score = avg - penalty - _MISSING_CORE_PENALTY * missing_core
+    penalty, left_c, left_q = _leftover_penalty(q, c, sims, partner, extra_penalty, person, core)
+    score = avg - penalty
     # a partial match needs two agreeing words (initials do not count):
     # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
     if full < 2 and (left_c or left_q):
@@ -386,7 +402,11 @@ class _Name:
         # a person may carry an unlisted middle name; an organisation with an extra
         # word ("Pioneer Logistics Associates") is less likely the same party
         self.person = kind == "person" or "," in display
-        self.extra_penalty = _EXTRA_TOKEN_PENALTY if self.person else _EXTRA_ENTITY_PENALTY
+        # a listing of only two names ("AZIZ, Tariq") fits many people: a third name in the query
+        # that the listing lacks is evidence of someone else
+        short_listing = sum(t not in _PARTICLES for t in tokens) <= 2
+        self.extra_penalty = (_EXTRA_SHORT_LISTING_PENALTY if self.person and short_listing else
+                              _EXTRA_TOKEN_PENALTY if self.person else _EXTRA_ENTITY_PENALTY)
 
 
 def _best_alignment(
@@ -403,19 +423,39 @@ def _best_alignment(
     return best
 
 
+_COMPACT_MIN = 95.0  # the names without spaces must be all but identical to count ("marshalglobal")
+
+
+def _combine(token_sort: float, compact: float, align: float, info: dict, name: _Name,
+             same_length: bool) -> tuple[float, str]:
+    """The score of a query against one name and the method that gave it. The word alignment
+    decides for a person (word order and letters overall cannot stand in for it) and whenever it
+    found two different names; otherwise the best of the three counts. A comparison without
+    spaces counts only when word breaks differ and the letters are all but the same."""
+    compact = compact if not same_length and compact >= _COMPACT_MIN else 0.0
+    if _alignment_decides(info):
+        candidates = {"alignment": align}
+    elif name.person:
+        candidates = {"alignment": align, "compact": compact}
+    else:
+        candidates = {"token_sort": token_sort, "alignment": align, "compact": compact}
+    method = max(candidates, key=candidates.get)
+    score = candidates[method]
+    if name.short_form_of:
+        score = min(score, _SHORT_FORM_SCORE)
+    return score, method
+
+
 def _quick_score(
     q_tokens: tuple[str, ...], q_glued, qn: str, q_compact: str, name: _Name
 ) -> float:
-    score = fuzz.token_sort_ratio(qn, name.norm)
-    if score >= 99.5:
-        return score
-    if len(q_tokens) != len(name.tokens):
-        score = max(score, fuzz.ratio(q_compact, name.compact))
+    token_sort = fuzz.token_sort_ratio(qn, name.norm)
+    same_length = len(q_tokens) == len(name.tokens)
+    if token_sort >= 99.5 and same_length:
+        return min(token_sort, _SHORT_FORM_SCORE) if name.short_form_of else token_sort
+    compact = 0.0 if same_length else fuzz.ratio(q_compact, name.compact)
     align, info = _best_alignment(q_tokens, q_glued, name)
-    if info.get("rejected") and name.person and len(q_tokens) == len(name.tokens):
-        score = align  # word order cannot stand in for a person's absent given name
-    best = align if _alignment_decides(info) else max(score, align)
-    return min(best, _SHORT_FORM_SCORE) if name.short_form_of else best
+    return _combine(token_sort, compact, align, info, name, same_length)[0]
 
 
 def _alignment_decides(info: dict) -> bool:
@@ -432,19 +472,10 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
     compact = fuzz.ratio("".join(q_tokens), name.compact)
     g = _glue(q_tokens)
     align, info = _best_alignment(q_tokens, g[0] if g else None, name)
-    # compact comparison only helps when word boundaries differ (e.g. "abdal aziz")
-    compact_used = compact if len(q_tokens) != len(name.tokens) else 0.0
-    if _alignment_decides(info):
-        score = align
-    elif info.get("rejected") and name.person:
-        score = max(align, compact_used)  # word order cannot stand in for a person's absent given name
+    if token_sort >= 99.5 and len(q_tokens) == len(name.tokens):
+        score, method = (min(token_sort, _SHORT_FORM_SCORE) if name.short_form_of else token_sort), "token_sort"
     else:
-        score = max(token_sort, align, compact_used)
-    method = (
-        "token_sort" if score == token_sort else "alignment" if score == align else "compact"
-    )
-    if name.short_form_of:
-        score = min(score, _SHORT_FORM_SCORE)
+        score, method = _combine(token_sort, compact, align, info, name, len(q_tokens) == len(name.tokens))
     features = {
         "token_sort": round(token_sort, 1),
         "token_set": round(token_set, 1),

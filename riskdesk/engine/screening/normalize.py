@@ -109,7 +109,9 @@ _PHRASES = tuple(
 LEGAL_WORDS = frozenset(
     "fz joint stock closed open public private limited liability company co holding partnership "
     "obshchestvo aktsionernoe aktsionernoye otvetstvennostiu otvetstvennostyu ogranichennoi "
-    "ogranichennoy".split()
+    "ogranichennoy "
+    # Russian organisation-type abbreviations written before the name ("NPO NAUKASOFT", "PO UOMZ")
+    "npo npp npk nii tsnii okb fgup fgbu gup epc po".split()
 )
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in _PHRASES:
@@ -134,7 +136,7 @@ def tokenize(text: str) -> list[str]:
     """Fold and split into alphanumeric tokens; keeps legal forms."""
     s = fold(text)
     s = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", s)
-    s = _APOSTROPHES.sub("", s)
+    s = _APOSTROPHES.sub("", s).replace("&", " and ")  # "H & H" is "H AND H"
     return _NON_ALNUM.sub(" ", s).split()
 
 
