@@ -161,6 +161,47 @@ def nomenklatura_screens(entries, matcher, cases_by_query, processed, choice_uid
                     "its names/s exclude candidate generation"
 
 
+def _sets(data: Path, entries, quick: bool) -> tuple[dict, list]:
+    dev = load_dev_set(data / "screening-dev-set.jsonl")
+    size = 250 if quick else 700
+    n_pos = sum(c.positive for c in dev)
+    print(f"dev set: {len(dev)} queries, {n_pos} positives ({sum(c.variant == 'other_name' for c in dev)} other_name),"
+          f" {len(dev) - n_pos} negatives")
+    return {
+        "dev: same-name + negatives": same_name(dev),
+        "dev: all rows": dev,
+        f"generated {size}+{size}": build_evaluation_set(entries, positives=size, negatives=size),
+    }, dev
+
+
+def _baseline(rev: str, data: Path, sets: dict, results: dict) -> None:
+    try:
+        base = load_baseline(rev)
+        base_matcher = base.Matcher(base.parse_file(data / "ofac-sdn-2024-05-03.csv", "sdn").entries)
+    except (subprocess.CalledProcessError, ImportError, AttributeError) as exc:
+        print(f"baseline {rev} not loadable: {exc}")
+        return
+    results[f"riskdesk Matcher at {rev} (before)"] = figures(
+        lambda q: [h.entry.uid for h in base_matcher.screen(q)], sets)
+
+
+def _extract_loop(entries):
+    """A screen function over every name and alias with rapidfuzz's extractOne, and its inputs."""
+    choices, choice_uid = [], []
+    for e in entries:
+        for n in e.names:
+            choices.append(n)
+            choice_uid.append(e.uid)
+    processed = [utils.default_process(c) for c in choices]
+
+    def loop_screen(q):
+        hit = process.extractOne(utils.default_process(q), processed, scorer=fuzz.WRatio, processor=None,
+                                 score_cutoff=DEFAULT_THRESHOLD)
+        return [choice_uid[hit[2]]] if hit else []
+
+    return loop_screen, processed, choice_uid
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="generated set of 250 + 250 instead of 700 + 700")
@@ -175,55 +216,24 @@ def main() -> int:
     t = time.process_time()
     matcher = Matcher(entries)
     print(f"index build: {time.process_time() - t:.1f} s CPU ({len(matcher._names):,} names)")
-
-    dev = load_dev_set(data / "screening-dev-set.jsonl")
-    size = 250 if args.quick else 700
-    generated = build_evaluation_set(entries, positives=size, negatives=size)
-    sets = {
-        "dev: same-name + negatives": same_name(dev),
-        "dev: all rows": dev,
-        f"generated {size}+{size}": generated,
-    }
-    n_pos = sum(c.positive for c in dev)
-    print(f"dev set: {len(dev)} queries, {n_pos} positives ({sum(c.variant == 'other_name' for c in dev)} other_name),"
-          f" {len(dev) - n_pos} negatives")
+    sets, dev = _sets(data, entries, args.quick)
 
     results: dict[str, dict] = {}
     results[f"riskdesk Matcher now @{DEFAULT_THRESHOLD:g}"] = figures(
         lambda q: [h.entry.uid for h in matcher.screen(q)], sets)
-    try:
-        base = load_baseline(args.baseline)
-        base_matcher = base.Matcher(base.parse_file(data / "ofac-sdn-2024-05-03.csv", "sdn").entries)
-        results[f"riskdesk Matcher at {args.baseline} (before)"] = figures(
-            lambda q: [h.entry.uid for h in base_matcher.screen(q)], sets)
-    except (subprocess.CalledProcessError, ImportError, AttributeError) as exc:
-        print(f"baseline {args.baseline} not loadable: {exc}")
-
-    choices, choice_uid = [], []
-    for e in entries:
-        for n in e.names:
-            choices.append(n)
-            choice_uid.append(e.uid)
-    processed = [utils.default_process(c) for c in choices]
-
-    def loop_screen(q):
-        hit = process.extractOne(utils.default_process(q), processed, scorer=fuzz.WRatio, processor=None,
-                                 score_cutoff=DEFAULT_THRESHOLD)
-        return [choice_uid[hit[2]]] if hit else []
-
-    quick_sets = {k: v for k, v in sets.items() if not k.startswith("generated")}
-    results[f"rapidfuzz extractOne loop @{DEFAULT_THRESHOLD:g}"] = {
-        k: (evaluate(loop_screen, v), len(v) / evaluate(loop_screen, v).seconds) for k, v in quick_sets.items()}
+    _baseline(args.baseline, data, sets, results)
+    loop_screen, processed, choice_uid = _extract_loop(entries)
+    dev_sets = {k: v for k, v in sets.items() if k.startswith("dev")}
+    results[f"rapidfuzz extractOne loop @{DEFAULT_THRESHOLD:g}"] = figures(loop_screen, dev_sets)
 
     note = ""
     if not args.no_nomenklatura:
-        by_query = {c.query: c for c in dev}
-        screens, note = nomenklatura_screens(entries, matcher, by_query, processed, choice_uid)
+        screens, note = nomenklatura_screens(entries, matcher, {c.query: c for c in dev}, processed, choice_uid)
         for label, screen, problem in screens:
             if screen is None:
                 print(f"{label}: not available ({problem})")
-                continue
-            results[label] = figures(screen, quick_sets)
+            else:
+                results[label] = figures(screen, dev_sets)
 
     print()
     print_table(results)

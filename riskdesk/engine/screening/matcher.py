@@ -282,30 +282,59 @@ def _patronymics_differ(q, c, left_q, left_c) -> bool:
     return bool(pc and pq) and all(_token_sim(a, b) < 65.0 for a in pq for b in pc)
 
 
-def _leftover_penalty(q, c, sims, partner, extra_penalty: float, person: bool,
-                      core: frozenset[int]) -> tuple[float, list, list]:
-    """Cost of the listed words the query lacks and the query words the list lacks."""
-    left_c = [i for i in range(len(c)) if i not in sims]
-    used_q = set(partner.values())
-    left_q = [i for i in range(len(q)) if i not in used_q]
-    # leftover words of a spelled-out legal form ("closed joint stock") cost little, and so do
-    # listed particles ("bin", "al", "de"); a missing core word costs most, a person's unlisted
-    # middle name less than an organisation's missing word
-    legal_c = [i for i in left_c if _is_legalish(c[i])]
-    legal_q = [i for i in left_q if _is_legalish(q[i])]
+def _missing_penalty(c, left_c: list[int], core: frozenset[int], person: bool) -> float:
+    """Cost of the listed words the query lacks: a spelled-out legal form's leftover words
+    ("closed joint stock") and listed particles ("bin", "al", "de") cost 1, a core word the most,
+    a person's unlisted middle name less than an organisation's missing word, and a query that
+    leaves out several of a person's names fits that person less each time."""
     missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
-    pen_c = sum(1.0 if i in legal_c or c[i] in _PARTICLES else _MISSING_CORE_PENALTY if i in core else missing
-                for i in left_c)
-    # a query that leaves out several of a person's listed names fits that person less each time
-    plain_missing = sum(1 for i in left_c if i not in legal_c and c[i] not in _PARTICLES and i not in core)
-    pen_c += max(0, plain_missing - 1) * (_MISSING_TOKEN_PENALTY - missing)
-    # a person's extra particle ("de" in "ARELLANO FELIX DE TOLEDO") is cheap, an organisation's is not;
-    # an unlisted patronymic costs what a middle name does; each extra word after the first costs more
-    extras = [i for i in left_q if i not in legal_q and not (person and q[i] in _PARTICLES)]
-    soft_q = len(left_q) - len(legal_q) - len(extras)
-    pen_q = len(legal_q) + soft_q + 3.0 * max(0, len(extras) - 1) + sum(
+    cheap = [i for i in left_c if _is_legalish(c[i]) or c[i] in _PARTICLES]
+    cores = [i for i in left_c if i in core and i not in cheap]
+    plain = len(left_c) - len(cheap) - len(cores)
+    return (len(cheap) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
+            + max(0, plain - 1) * (_MISSING_TOKEN_PENALTY - missing))
+
+
+def _extra_penalty(q, left_q: list[int], extra_penalty: float, person: bool) -> float:
+    """Cost of the query words the listing lacks: legal-form words cost 1, and so does a person's
+    particle ("de" in "ARELLANO FELIX DE TOLEDO"), not an organisation's; an unlisted patronymic
+    costs what a middle name does; each extra word after the first costs 3 more."""
+    cheap = [i for i in left_q if _is_legalish(q[i]) or (person and q[i] in _PARTICLES)]
+    extras = [i for i in left_q if i not in cheap]
+    return len(cheap) + 3.0 * max(0, len(extras) - 1) + sum(
         min(extra_penalty, _EXTRA_TOKEN_PENALTY) if _is_patronymic(q[i]) else extra_penalty for i in extras)
-    return pen_c + pen_q, [i for i in left_c if i not in legal_c], [i for i in left_q if i not in legal_q]
+
+
+def _rejection(q, c, core: frozenset[int]) -> dict | None:
+    """Why the pairing need not even be tried: more than one core word has no counterpart (one may
+    differ only when the listing has three or more), or a listed name of one short word ("BID")
+    is not itself in the query ("BYD")."""
+    absent = 0
+    for ci in core:
+        if not any(_token_sim(qt, c[ci]) >= _PARTIAL_TOKEN for qt in q):
+            absent += 1
+            if absent > 1 or len(core) < 3:
+                return {"tokens_matched": 0.0, "initials": 0.0, "rejected": 1.0}
+    if len(c) == 1 and len(c[0]) <= 4 and c[0] not in q:
+        return {"tokens_matched": 0.0, "initials": 0.0, "short_name": 1.0}
+    return None
+
+
+def _caps(q, c, sims, partner, full: int, info: dict) -> float:
+    """The highest score the pairing allows, 100 unless a rule says the names differ."""
+    left_c = [i for i in range(len(c)) if i not in sims and not _is_legalish(c[i])]
+    used = set(partner.values())
+    left_q = [i for i in range(len(q)) if i not in used and not _is_legalish(q[i])]
+    cap = 100.0
+    # a partial match needs two agreeing words (initials do not count):
+    # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
+    if full < 2 and (left_c or left_q):
+        cap = 70.0
+    # two different patronymics name two different people (Ivan Petrovich, Ivan Pavlovich)
+    if _patronymics_differ(q, c, left_q, left_c):
+        cap = 70.0
+        info["patronymic_differs"] = 1.0
+    return cap
 
 
 def _align(
@@ -318,15 +347,9 @@ def _align(
     """Graded pairing of listed tokens with query tokens: the length-weighted similarity
     of the paired words, less a cost for each listed word missing (more for a core word)
     and each query word the list lacks."""
-    # cheap rejection first: every core word but one needs a counterpart in the query
-    absent = 0
-    for ci in core:
-        if not any(_token_sim(qt, c[ci]) >= _PARTIAL_TOKEN for qt in q):
-            absent += 1
-            if absent > 1 or len(core) < 3:
-                return 0.0, {"tokens_matched": 0.0, "initials": 0.0, "rejected": 1.0}
-    if len(c) == 1 and len(c[0]) <= 4 and c[0] not in q:
-        return 0.0, {"tokens_matched": 0.0, "initials": 0.0, "short_name": 1.0}  # "BID" is not "BYD"
+    rejected = _rejection(q, c, core)
+    if rejected:
+        return 0.0, rejected
     sims, partner = _pair_up(q, c)
     info = {"tokens_matched": float(len(sims)), "initials": float(sum(len(q[partner[ci]]) == 1 for ci in sims))}
     full = sum(len(c[ci]) > 1 and len(q[partner[ci]]) > 1 for ci in sims)
@@ -339,18 +362,11 @@ def _align(
     if not sims or missing_core > 1 or (missing_core == 1 and (full < 2 or len(core) < 3)):
         info["rejected"] = 1.0
         return 0.0, info
-    weight = sum(len(c[ci]) for ci in sims)
-    avg = sum(sims[ci] * len(c[ci]) for ci in sims) / weight
-    penalty, left_c, left_q = _leftover_penalty(q, c, sims, partner, extra_penalty, person, core)
-    score = avg - penalty
-    # a partial match needs two agreeing words (initials do not count):
-    # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
-    if full < 2 and (left_c or left_q):
-        score = min(score, 70.0)
-    # two different patronymics name two different people (Ivan Petrovich, Ivan Pavlovich)
-    if _patronymics_differ(q, c, left_q, left_c):
-        score = min(score, 70.0)
-        info["patronymic_differs"] = 1.0
+    avg = sum(sims[ci] * len(c[ci]) for ci in sims) / sum(len(c[ci]) for ci in sims)
+    used = set(partner.values())
+    penalty = (_missing_penalty(c, [i for i in range(len(c)) if i not in sims], core, person)
+               + _extra_penalty(q, [i for i in range(len(q)) if i not in used], extra_penalty, person))
+    score = min(avg - penalty, _caps(q, c, sims, partner, full, info))
     info["missing_listed_tokens"] = float(len(c) - len(sims))
     info["extra_query_tokens"] = float(len(q) - len(partner))
     info["missing_core_tokens"] = float(missing_core)
