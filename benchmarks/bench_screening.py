@@ -1,27 +1,39 @@
-"""Screening benchmark: speed and quality of riskdesk.screening against peers.
+"""Screening benchmark: quality and speed of riskdesk's matcher, before and after, beside peers.
 
-Run:  .venv/bin/python benchmarks/bench_screening.py [--quick]
+Run:  .venv/bin/python benchmarks/bench_screening.py [--quick] [--baseline REV] [--no-nomenklatura]
 
-Prints figures only; never asserts. Compares, on the full OFAC SDN file (names and
-aliases) and the labelled evaluation set of riskdesk.screening.evaluation:
+Prints figures only; never asserts. Three labelled sets, all screened against the full OFAC SDN
+file (names and the a.k.a.s of its remarks; no alt.csv is in the shared data):
 
-* our Matcher (blocking index + rapidfuzz scoring), at DEFAULT_THRESHOLD;
-* a plain loop of rapidfuzz.process.extractOne (WRatio, default_process) over every
-  listed name and alias, flagged at the same numeric cutoff;
-* OpenSanctions' nomenklatura matchers ``logic-v1`` and ``ofac`` (install with
-  ``pip install -r benchmarks/requirements.txt``), flagged at 0.70 (yente's default).
-  nomenklatura compares entity pairs and has no index of its own here, so it scores the
-  union of our blocking candidates and rapidfuzz's top 10 per query; its time covers
-  that pair scoring only (a full scan is extrapolated from a few queries).
+* the real-variant development set ``../shared/data/screening-dev-set.jsonl`` (spellings real list
+  publishers used for SDN parties, and real clean names): "same-name recall" on the rows other than
+  ``other_name`` (true aliases no name matcher finds without alias data), recall on all positives,
+  and the false-positive rate on the negatives;
+* the generated set of riskdesk.engine.screening.evaluation (variants of SDN names made by code).
+
+Matchers, each at its own default threshold:
+
+* riskdesk's Matcher now, and the one at git revision ``--baseline`` (default: the commit before
+  issue 15), loaded from that revision into a temporary package;
+* a plain rapidfuzz extractOne(WRatio) loop over every name and alias, at the same cutoff (88);
+* OpenSanctions' nomenklatura ``logic-v2`` (and ``logic-v1``), flagged at 0.70 (yente's default),
+  when installed from benchmarks/requirements.txt. It compares entity pairs and has no index
+  here, so it scores the union of our blocking candidates and rapidfuzz's top 10 per query; its
+  time covers that pair scoring only.
+
+"names/s (1 core)" is distinct queries divided by the CPU time of one screening loop over all the
+sets of that matcher in this one process (the matchers are single-threaded); riskdesk's and the
+extractOne loop's after a first, warming pass over the same names, nomenklatura's without one.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
-import random
-import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,200 +42,217 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
-from riskdesk.engine.screening import normalize  # noqa: E402
-from riskdesk.engine.screening.evaluation import build_evaluation_set, evaluate  # noqa: E402
+from riskdesk.engine.screening.evaluation import (  # noqa: E402
+    build_evaluation_set,
+    evaluate,
+    load_dev_set,
+    same_name,
+)
 from riskdesk.engine.screening.importers import parse_file  # noqa: E402
 from riskdesk.engine.screening.matcher import DEFAULT_THRESHOLD, Matcher  # noqa: E402
 
+BASELINE = "02538c0"  # the last commit before issue 15's matcher changes
 NK_THRESHOLD = 0.70
-NK_SWEEP = (0.8, 0.9, 0.95)  # same scores, stricter flags (time is that of the 0.70 run)
 
 
 def shared_dir() -> Path:
     return Path(os.environ.get("RISKDESK_SHARED_DIR", ROOT.parent / "shared"))
 
 
-def clear_caches() -> None:
-    normalize.name_tokens.cache_clear()
-    normalize.skeleton.cache_clear()
-    normalize.phonetic.cache_clear()
+def load_baseline(rev: str):
+    """riskdesk.engine.screening as it was at ``rev``, imported as a separate package."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-screening-"))
+    pkg = tmp / "baseline_screening"
+    pkg.mkdir()
+    listing = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", f"{rev}:riskdesk/engine/screening"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    for name in listing:
+        if name.endswith(".py"):
+            text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:riskdesk/engine/screening/{name}"],
+                                  capture_output=True, text=True, check=True).stdout
+            (pkg / name).write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("baseline_screening")
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.1f} ms"
+def timed(screen, cases, warm: bool) -> tuple[dict, float]:
+    """query -> flags, and the CPU seconds of the screening loop (after a warming pass when asked)."""
+    queries = list(dict.fromkeys(c.query for c in cases))
+    if warm:
+        for q in queries:
+            screen(q)
+    start = time.process_time()
+    flags = {q: screen(q) for q in queries}
+    return flags, time.process_time() - start
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="smaller evaluation set, skip nomenklatura full-scan estimate")
-    args = ap.parse_args()
+def figures(screen, sets: dict, warm: bool = True) -> dict:
+    """Per set: the evaluation and names per CPU second. Sets that share queries are screened once."""
+    everything = [c for cases in sets.values() for c in cases]
+    flags, cpu = timed(screen, everything, warm)
+    rate = len(flags) / cpu if cpu else float("inf")
+    return {label: (evaluate(flags.__getitem__, cases), rate) for label, cases in sets.items()}
 
-    sdn_path = shared_dir() / "data" / "ofac-sdn-2024-05-03.csv"
-    t = time.perf_counter()
-    parsed = parse_file(sdn_path, "sdn")
-    t_parse = time.perf_counter() - t
-    entries = parsed.entries
-    n_aliases = sum(len(e.aliases) for e in entries)
-    print(f"SDN file: {parsed.record_count:,} entries, {n_aliases:,} aliases, parsed in {ms(t_parse)}")
 
-    clear_caches()
-    t = time.perf_counter()
-    matcher = Matcher(entries)
-    t_build = time.perf_counter() - t
-    print(f"index build: {ms(t_build)} ({len(matcher._names):,} names, {len(matcher._vocab):,} terms)")
+def by_group(screen, sets: dict) -> dict:
+    """figures() for the development sets together and for the generated set on its own."""
+    dev = {k: v for k, v in sets.items() if k.startswith("dev")}
+    rest = {k: v for k, v in sets.items() if not k.startswith("dev")}
+    return {**figures(screen, dev), **figures(screen, rest)}
 
-    size = 250 if args.quick else 700
-    cases = build_evaluation_set(entries, positives=size, negatives=size)
-    rng = random.Random(7)
-    sample = rng.sample([c for c in cases if c.positive], 50) + rng.sample([c for c in cases if not c.positive], 50)
-    names100 = [c.query for c in sample]
 
-    # ---------------------------------------------------------------- speed, 100 names
-    print("\n== speed: 100 names (50 listed-name variants, 50 ordinary names) ==")
-    clear_caches()
-    fresh = Matcher(entries)
-    t, c = time.perf_counter(), time.process_time()
-    for q in names100:
-        fresh.screen(q)
-    t_ours_cold, c_ours_cold = time.perf_counter() - t, time.process_time() - c
-    warm, warm_cpu = [], []
-    for _ in range(5):
-        t, c = time.perf_counter(), time.process_time()
-        for q in names100:
-            matcher.screen(q)
-        warm.append(time.perf_counter() - t)
-        warm_cpu.append(time.process_time() - c)
-    t_ours, c_ours = statistics.median(warm), statistics.median(warm_cpu)
+def print_table(results: dict[str, dict]) -> None:
+    print(f"{'matcher':40} {'set':26} {'recall':>7} {'FP rate':>8} {'names/s (1 core)':>17}")
+    for matcher, rows in results.items():
+        for label, (r, rate) in rows.items():
+            fp = f"{100 * r.false_positive_rate:6.1f}%" if r.negatives else "     -"
+            print(f"{matcher:40} {label:26} {100 * r.recall:6.1f}% {fp:>8} {rate:17,.0f}")
 
-    choices: list[str] = []
-    choice_uid: list[str] = []
+
+def nomenklatura_screens(entries, matcher, cases_by_query, processed, choice_uid):
+    """(label, screen function) for logic-v2 and logic-v1, or a note why they are unavailable."""
+    try:
+        from followthemoney import model
+        from nomenklatura.matching import get_algorithm
+        from nomenklatura.matching.types import ScoringConfig
+    except Exception as exc:  # optional install
+        return [], f"nomenklatura not available ({exc.__class__.__name__}: {exc}); pip install -r benchmarks/requirements.txt"
+    from riskdesk.engine.screening.normalize import name_tokens
+
+    schema = {"person": "Person", "entity": "Organization", "vessel": "Vessel", "aircraft": "Airplane"}
+    by_uid = {e.uid: e for e in entries}
+    proxies: dict = {}
+
+    def list_entity(uid):
+        if uid not in proxies:
+            e = by_uid[uid]
+            proxy = model.make_entity(schema.get(e.kind, "LegalEntity"))
+            proxy.id = uid
+            for n in e.names:
+                proxy.add("name", n)
+            proxies[uid] = proxy
+        return proxies[uid]
+
+    def candidates(q):
+        uids = {matcher.entries[matcher._names[nid].entry_idx].uid for nid in matcher._candidates(name_tokens(q))}
+        for _, _, idx in process.extract(utils.default_process(q), processed, scorer=fuzz.WRatio, processor=None,
+                                         limit=10):
+            uids.add(choice_uid[idx])
+        return sorted(uids)
+
+    cand = {q: candidates(q) for q in cases_by_query}
+    for uids in cand.values():
+        for u in uids:
+            list_entity(u)
+    config = ScoringConfig.defaults()
+    screens = []
+    for name in ("logic-v2", "logic-v1"):
+        try:
+            alg = get_algorithm(name)
+        except Exception as exc:  # an older nomenklatura without this algorithm
+            screens.append((f"nomenklatura {name}", None, f"{exc}"))
+            continue
+        query_cache: dict = {}
+
+        def screen(q, alg=alg, query_cache=query_cache):
+            qe = query_cache.get(q)
+            if qe is None:
+                case = cases_by_query[q]
+                qe = model.make_entity("Person" if case.kind == "person" else "Organization")
+                qe.id = "query"
+                qe.add("name", q)
+                query_cache[q] = qe
+            return [u for u in cand[q] if alg.compare(qe, list_entity(u), config).score >= NK_THRESHOLD]
+
+        screens.append((f"nomenklatura {name} @{NK_THRESHOLD}", screen, ""))
+    pairs = sum(len(v) for v in cand.values())
+    return screens, f"nomenklatura scored {pairs:,} query/entry pairs ({pairs / len(cand):.1f} per query); " \
+                    "its names/s exclude candidate generation"
+
+
+def _sets(data: Path, entries, quick: bool) -> tuple[dict, list]:
+    dev = load_dev_set(data / "screening-dev-set.jsonl")
+    size = 250 if quick else 700
+    n_pos = sum(c.positive for c in dev)
+    print(f"dev set: {len(dev)} queries, {n_pos} positives ({sum(c.variant == 'other_name' for c in dev)} other_name),"
+          f" {len(dev) - n_pos} negatives")
+    return {
+        "dev: same-name + negatives": same_name(dev),
+        "dev: all rows": dev,
+        f"generated {size}+{size}": build_evaluation_set(entries, positives=size, negatives=size),
+    }, dev
+
+
+def _baseline(rev: str, data: Path, sets: dict, results: dict) -> None:
+    try:
+        base = load_baseline(rev)
+        base_matcher = base.Matcher(base.parse_file(data / "ofac-sdn-2024-05-03.csv", "sdn").entries)
+    except (subprocess.CalledProcessError, ImportError, AttributeError) as exc:
+        print(f"baseline {rev} not loadable: {exc}")
+        return
+    results[f"riskdesk Matcher at {rev} (before)"] = by_group(
+        lambda q: [h.entry.uid for h in base_matcher.screen(q)], sets)
+
+
+def _extract_loop(entries):
+    """A screen function over every name and alias with rapidfuzz's extractOne, and its inputs."""
+    choices, choice_uid = [], []
     for e in entries:
         for n in e.names:
             choices.append(n)
             choice_uid.append(e.uid)
     processed = [utils.default_process(c) for c in choices]
 
-    def loop_one(q: str):
-        return process.extractOne(
-            utils.default_process(q), processed, scorer=fuzz.WRatio, processor=None, score_cutoff=DEFAULT_THRESHOLD
-        )
-
-    t, c = time.perf_counter(), time.process_time()
-    for q in names100:
-        loop_one(q)
-    t_loop, c_loop = time.perf_counter() - t, time.process_time() - c
-    print("                          wall clock (CPU time)")
-    print(f"riskdesk Matcher        : {ms(t_ours_cold)} ({ms(c_ours_cold)}) first run, cold caches")
-    print(f"                          {ms(t_ours)} ({ms(c_ours)}) median of 5 warm runs")
-    print(f"extractOne loop         : {ms(t_loop)} ({ms(c_loop)}) over {len(choices):,} names+aliases (pre-processed once)")
-    print(
-        f"ratio loop / Matcher    : {t_loop / t_ours_cold:.0f}x cold, {t_loop / t_ours:.0f}x warm "
-        f"(CPU time: {c_loop / c_ours_cold:.0f}x cold, {c_loop / c_ours:.0f}x warm)"
-    )
-
-    # ---------------------------------------------------------------- quality
-    pos = sum(c.positive for c in cases)
-    print(f"\n== quality: {pos} listed-name variants, {len(cases) - pos} ordinary names ==")
-    rows = []
-    r = evaluate(lambda q: [h.entry.uid for h in matcher.screen(q)], cases)
-    rows.append(("riskdesk Matcher @%g" % DEFAULT_THRESHOLD, r))
-
-    def loop_screen(q: str):
-        hit = loop_one(q)
+    def loop_screen(q):
+        hit = process.extractOne(utils.default_process(q), processed, scorer=fuzz.WRatio, processor=None,
+                                 score_cutoff=DEFAULT_THRESHOLD)
         return [choice_uid[hit[2]]] if hit else []
 
-    r_loop = evaluate(loop_screen, cases)
-    rows.append(("extractOne loop @%g" % DEFAULT_THRESHOLD, r_loop))
+    return loop_screen, processed, choice_uid
 
-    nk_note = ""
-    try:
-        from followthemoney import model
-        from nomenklatura.matching import get_algorithm
-        from nomenklatura.matching.types import ScoringConfig
-    except Exception as exc:  # pragma: no cover - depends on optional install
-        nk_note = f"nomenklatura not available ({exc.__class__.__name__}: {exc}); pip install -r benchmarks/requirements.txt"
-    else:
-        schema = {"person": "Person", "entity": "Organization", "vessel": "Vessel", "aircraft": "Airplane"}
-        by_uid = {e.uid: e for e in entries}
-        ent_cache: dict = {}
 
-        def list_entity(uid: str):
-            proxy = ent_cache.get(uid)
-            if proxy is None:
-                e = by_uid[uid]
-                proxy = model.make_entity(schema.get(e.kind, "LegalEntity"))
-                proxy.id = uid
-                for n in e.names:
-                    proxy.add("name", n)
-                ent_cache[uid] = proxy
-            return proxy
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="generated set of 250 + 250 instead of 700 + 700")
+    ap.add_argument("--baseline", default=BASELINE, help="git revision to compare with (default %(default)s)")
+    ap.add_argument("--no-nomenklatura", action="store_true")
+    args = ap.parse_args()
 
-        def query_entity(case):
-            proxy = model.make_entity("Person" if case.kind == "person" else "Organization")
-            proxy.id = "query"
-            proxy.add("name", case.query)
-            return proxy
+    data = shared_dir() / "data"
+    parsed = parse_file(data / "ofac-sdn-2024-05-03.csv", "sdn")
+    entries = parsed.entries
+    print(f"SDN file: {parsed.record_count:,} entries, {sum(len(e.aliases) for e in entries):,} aliases")
+    t = time.process_time()
+    matcher = Matcher(entries)
+    print(f"index build: {time.process_time() - t:.1f} s CPU ({len(matcher._names):,} names)")
+    sets, dev = _sets(data, entries, args.quick)
 
-        def candidates(q: str) -> list[str]:
-            uids = {matcher.entries[matcher._names[nid].entry_idx].uid for nid in matcher._candidates(normalize.name_tokens(q))}
-            for _, _, idx in process.extract(utils.default_process(q), processed, scorer=fuzz.WRatio, processor=None, limit=10):
-                uids.add(choice_uid[idx])
-            return sorted(uids)
+    results: dict[str, dict] = {}
+    dev_sets = {k: v for k, v in sets.items() if k.startswith("dev")}
+    results[f"riskdesk Matcher now @{DEFAULT_THRESHOLD:g}"] = by_group(
+        lambda q: [h.entry.uid for h in matcher.screen(q)], sets)
+    _baseline(args.baseline, data, sets, results)
+    loop_screen, processed, choice_uid = _extract_loop(entries)
+    results[f"rapidfuzz extractOne loop @{DEFAULT_THRESHOLD:g}"] = figures(loop_screen, dev_sets)
 
-        cand = {c.query: candidates(c.query) for c in cases}
-        n_pairs = sum(len(v) for v in cand.values())
-        config = ScoringConfig.defaults()
-        by_query = {c.query: c for c in cases}
-        for c in cases:  # build list entities up front so that only scoring is timed
-            for u in cand[c.query]:
-                list_entity(u)
-        for alg_name in ("logic-v1", "ofac"):
-            alg = get_algorithm(alg_name)
-            scores: dict[str, list[tuple[str, float]]] = {}
+    note = ""
+    if not args.no_nomenklatura:
+        screens, note = nomenklatura_screens(entries, matcher, {c.query: c for c in dev}, processed, choice_uid)
+        for label, screen, problem in screens:
+            if screen is None:
+                print(f"{label}: not available ({problem})")
+            else:
+                results[label] = figures(screen, dev_sets, warm=False)
 
-            def nk_screen(q: str, alg=alg, scores=scores):
-                qe = query_entity(by_query[q])
-                scores[q] = [(u, alg.compare(qe, list_entity(u), config).score) for u in cand[q]]
-                return [u for u, sc in scores[q] if sc >= NK_THRESHOLD]
-
-            res = evaluate(nk_screen, cases)
-            rows.append((f"nomenklatura {alg_name} @{NK_THRESHOLD}", res))
-            for thr in NK_SWEEP:
-                swept = evaluate(lambda q, thr=thr, scores=scores: [u for u, sc in scores[q] if sc >= thr], cases)
-                swept.seconds = res.seconds
-                rows.append((f"nomenklatura {alg_name} @{thr}", swept))
-        nk_note = (
-            f"nomenklatura scored {n_pairs:,} query/entry pairs ({n_pairs / len(cases):.1f} per query: our "
-            "blocking candidates + rapidfuzz top 10); its times exclude candidate generation."
-        )
-        if not args.quick:
-            alg = get_algorithm("logic-v1")
-            t = time.perf_counter()
-            for c in sample[:2]:
-                qe = query_entity(c)
-                for e in entries:
-                    alg.compare(qe, list_entity(e.uid), config)
-            per_query = (time.perf_counter() - t) / 2
-            nk_note += f"\nnomenklatura logic-v1 full scan (no blocking), extrapolated from 2 queries: {per_query * 100:,.0f} s per 100 names"
-
-    print(f"{'matcher':34} {'recall':>8} {'FPR':>7} {'time':>12} {'per 100 names':>14}")
-    for label, res in rows:
-        per100 = res.seconds / (res.positives + res.negatives) * 100
-        print(
-            f"{label:34} {100 * res.recall:7.1f}% {100 * res.false_positive_rate:6.1f}% "
-            f"{ms(res.seconds):>12} {ms(per100):>14}"
-        )
-    if nk_note:
-        print(nk_note)
-    print("\nrecall by variant (riskdesk Matcher):")
-    for k, v in rows[0][1].recall_by_variant.items():
-        print(f"  {k:18} {100 * v:5.1f}%")
-    misses = rows[0][1].misses
-    if misses:
-        print(f"missed ({len(misses)}): " + "; ".join(f"{m.query!r} for {m.listed_name!r}" for m in misses[:8]))
-    fps = rows[0][1].false_positives
-    if fps:
-        print(f"false positives ({len(fps)}): " + "; ".join(f"{c.query!r}" for c, _ in fps[:8]))
+    print()
+    print_table(results)
+    if note:
+        print(note)
+    now = evaluate(lambda q: [h.entry.uid for h in matcher.screen(q)], same_name(dev))
+    print("\nrecall by variant (riskdesk Matcher now, dev set):",
+          ", ".join(f"{k} {100 * v:.1f}%" for k, v in now.recall_by_variant.items()))
+    print(f"false positives ({len(now.false_positives)}): "
+          + "; ".join(f"{c.query!r} -> {uids}" for c, uids in now.false_positives))
     return 0
 
 

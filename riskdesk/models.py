@@ -258,6 +258,27 @@ class ScreeningHit(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class WatchHit(Base):
+    """A potential match found when a new list snapshot re-screened an approved or pending proposal,
+    on a name its latest assessment did not flag: shown on the council page until the proposal is
+    assessed again."""
+
+    __tablename__ = "watch_hit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("list_snapshot.id"))
+    query: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    entry_uid: Mapped[str] = mapped_column(String(120))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    list_source: Mapped[str] = mapped_column(String(200))
+    matched_name: Mapped[str] = mapped_column(String(400))
+    score: Mapped[float] = mapped_column(Float)
+    why: Mapped[str] = mapped_column(Text, default="")
+    found_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Adjudication(Base):
     """A person's decision on a screening hit; a false positive stays quiet until the entry changes."""
 

@@ -1,12 +1,21 @@
-"""``validate``, ``assess`` and ``report``: intake files in, results out; no database needed."""
+"""``validate``, ``assess`` and ``report``: intake files in, results out; no database needed.
+
+When a database is configured (``DATABASE_URL``, or the default SQLite file exists) and holds active
+list snapshots, ``assess`` and ``report`` also screen the partner, intermediaries, people and vendors
+against them; without one they still work and say the names were not screened.
+"""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
+from flask.cli import ScriptInfo
+from sqlalchemy.exc import SQLAlchemyError
 
 from riskdesk.cli.common import load_checklists, load_document, parse_date
+from riskdesk.config import PROJECT_ROOT
 from riskdesk.engine.report.render import render_report
 from riskdesk.engine.scoring import score, scoring_summary
 from riskdesk.vocabulary import by_weight
@@ -18,6 +27,46 @@ def validate(file):
     """Check an intake document (YAML or JSON); list every problem and exit 2, or exit 0."""
     load_document(file)
     click.echo(f"{file}: valid")
+
+
+NOT_SCREENED = {"performed": False, "lists": [], "hits": []}
+
+
+def _database_configured() -> bool:
+    instance = Path(os.environ.get("RISKDESK_INSTANCE", PROJECT_ROOT / "instance"))
+    return bool(os.environ.get("DATABASE_URL")) or (instance / "riskdesk.sqlite3").is_file()
+
+
+def screen_document(document: dict) -> dict:
+    """``{performed, lists, hits}`` against the configured database's active snapshots; not performed
+    when no database is configured or reachable, or no list was imported."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is None or not _database_configured():
+        return dict(NOT_SCREENED)
+    from riskdesk import db
+    from riskdesk.screening import services
+
+    app = info.load_app()
+    with app.app_context():
+        try:
+            return services.screen_document(db.session(), document)
+        except SQLAlchemyError as exc:
+            click.echo(f"not screened: the database could not be read ({exc.__class__.__name__})", err=True)
+            return dict(NOT_SCREENED)
+
+
+def _screening_text(screening: dict) -> list[str]:
+    if not screening["performed"]:
+        return ["Screening: not screened: no list imported"]
+    lines = ["Screening against: " + "; ".join(
+        f"{s['source']} (snapshot {s['snapshot_date']}, {s['records']} records, sha256 {s['sha256'][:12]})"
+        for s in screening["lists"])]
+    if not screening["hits"]:
+        lines.append("  no potential match")
+    for hit in screening["hits"]:
+        lines.append(f"  {hit['role']} {hit['query']!r} ~ {hit['matched_name']!r} ({hit['source']}, entry "
+                     f"{hit['entry_id']}), score {hit['score']:.0f}: {hit['why']}")
+    return lines
 
 
 def format_text(result: dict, document: dict) -> str:
@@ -34,6 +83,9 @@ def format_text(result: dict, document: dict) -> str:
     if result["open_questions"]:
         lines.append("Open questions:")
         lines.extend(f"  - {q}" for q in result["open_questions"])
+    if "screening" in result:
+        lines.append("")
+        lines.extend(_screening_text(result["screening"]))
     return "\n".join(lines)
 
 
@@ -46,7 +98,9 @@ def assess(file, fmt, on, checklists_dir):
     """Score an intake document against the checklists and print the result."""
     document = load_document(file)
     release = load_checklists(checklists_dir)
-    result = score(document, release, on=on).to_dict()
+    screening = screen_document(document)
+    result = score(document, release, on=on, screening=screening["hits"]).to_dict()
+    result["screening"] = screening
     click.echo(json.dumps(result, indent=2, ensure_ascii=False) if fmt == "json" else format_text(result, document))
 
 
@@ -63,11 +117,15 @@ def report(file, output, on, checklists_dir):
     """Render the council report (draft) for an intake file as a PDF."""
     document = load_document(file)
     release = load_checklists(checklists_dir)
-    result = score(document, release, on=on).to_dict()
+    screening = screen_document(document)
+    result = score(document, release, on=on, screening=screening["hits"]).to_dict()
     pdf = render_report(document, result, status="DRAFT", release=release_info(release),
-                        scoring=scoring_summary(release.scoring))
+                        scoring=scoring_summary(release.scoring),
+                        screening=screening["hits"] if screening["performed"] else None)
     Path(output).write_bytes(pdf)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
+    click.echo(_screening_text(screening)[0] if not screening["performed"] else
+               f"screened against {len(screening['lists'])} list(s): {len(screening['hits'])} potential match(es)")
 
 
 COMMANDS = (validate, assess, report)

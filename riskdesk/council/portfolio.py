@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from riskdesk.checklists import releases
 from riskdesk.models import Proposal, Transition
 from riskdesk.proposals import assessments, workflow
+from riskdesk.screening import services as screening
 from riskdesk.vocabulary import APPROVED, AWAITING_DECISION, DECIDED
 
 
@@ -66,7 +67,7 @@ def council_overview(session: Session) -> dict:
             "stale": latest is None or assessments.is_stale(session, latest, active),
         })
     return {"awaiting": awaiting, "decided": decided, "portfolio": portfolio,
-            "amendments": amendments(session)}
+            "amendments": amendments(session), "watch_hits": screening.open_watch_hits(session)}
 
 
 def amendments(session: Session) -> list[dict]:

@@ -31,8 +31,8 @@ def lists():
             problem = "file: choose a list file to import"
         else:
             try:
-                snapshot = services.import_list(session, upload.read(), fmt, filename=upload.filename,
-                                                actor=current_db_user())
+                snapshot, _, _ = services.import_and_monitor(session, upload.read(), fmt, filename=upload.filename,
+                                                             actor=current_db_user())
             except ListFormatError as exc:
                 session.rollback()
                 problem = f"{upload.filename}: {exc}. The active snapshot is unchanged."

@@ -11,8 +11,10 @@ from riskdesk.engine.screening.importers import (
     ListEntry,
     ListFormatError,
     ParsedList,
+    detect_format,
     parse_bytes,
     parse_file,
+    sdn_bundle,
 )
 
 SDN_FILE = "ofac-sdn-2024-05-03.csv"
@@ -240,9 +242,9 @@ def test_csl_missing_required_column(data_dir, tmp_path):
     with pytest.raises(ListFormatError) as info:
         parse_file(bad, "csl")
     assert info.value.line == 1 and "alt_names" in info.value.reason
-    # an SDN file given as CSL is rejected, not half-read
+    # an SDN file given as CSL is rejected, not half-read, and the message says what it looks like
     e = _err((data_dir / SDN_FILE).read_bytes()[:2000], "csl")
-    assert e.line == 1 and "missing required column" in e.reason
+    assert e.line == 1 and e.reason == "this looks like an OFAC SDN file, not a CSL file (use --format sdn)"
 
 
 def test_csl_wrong_column_count_and_empty_name(data_dir):
@@ -286,3 +288,44 @@ def test_whole_file_problems():
     assert _err(b"source,name,type,programs,alt_names,addresses\n", "csl").reason == "no records found"
     with pytest.raises(ValueError, match="unknown list format"):
         parse_bytes(b"x", "xml")
+
+
+ALT = (b'306,10,"aka","NATIONAL BANK OF CUBA",-0- \r\n'
+       b'306,11,"fka","BANCO NACIONAL",-0- \r\n'
+       b'173,12,"aka","ANGLO CARIBBEAN SHIPPING",-0- \r\n\x1a')
+ADD = (b'306,20,"Calle 1, Esq. 3","Havana","Cuba",-0- \r\n'
+       b'306,21,-0- ,-0- ,"Spain",-0- \r\n')
+
+
+def test_sdn_with_alt_and_add_companions(data_dir):
+    sdn = (data_dir / SDN_FILE).read_bytes()
+    bundle = sdn_bundle(sdn, ALT, ADD)
+    assert bundle == sdn_bundle(sdn, ALT, ADD)  # same files, same bytes, same sha256
+    parsed = parse_bytes(bundle, "sdn")
+    assert parsed.record_count == 14965
+    by_uid = {e.uid: e for e in parsed.entries}
+    # alt.csv aliases first, then the remarks' a.k.a.s, without repeats
+    assert by_uid["SDN-306"].aliases == ("NATIONAL BANK OF CUBA", "BANCO NACIONAL", "BNC")
+    assert by_uid["SDN-306"].addresses == ("Calle 1, Esq. 3, Havana, Cuba", "Spain")
+    assert by_uid["SDN-173"].aliases == ("ANGLO CARIBBEAN SHIPPING",)
+    assert parse_bytes(sdn_bundle(sdn), "sdn").entries == parse_bytes(sdn, "sdn").entries
+
+
+def test_sdn_companion_errors_name_the_file_and_line(data_dir):
+    sdn = b"\r\n".join((data_dir / SDN_FILE).read_bytes().split(b"\r\n")[:10])
+    e = _err(sdn_bundle(sdn, b'306,10,"aka"\r\n'), "sdn")
+    assert (e.line, e.reason) == (1, "alt.csv: expected 5 columns, found 3")
+    e = _err(sdn_bundle(sdn, None, b'36,1,"a","b","c",-0- \r\nx,2,"a","b","c",-0- \r\n'), "sdn")
+    assert (e.line, e.reason) == (2, "add.csv: ent_num 'x' is not a number")
+    assert "damaged archive" in _err(b"PK\x03\x04broken", "sdn").reason
+
+
+def test_format_is_told_from_the_header(data_dir):
+    assert detect_format((data_dir / SDN_FILE).read_bytes()) == "sdn"
+    assert detect_format((data_dir / CSL_FILE).read_bytes()) == "csl"
+    assert detect_format((data_dir / OS_FILE).read_bytes()) == "opensanctions"
+    assert detect_format(sdn_bundle(b"36,x")) == "sdn"
+    assert detect_format(b'{"results": []}') == "csl"
+    assert detect_format(b"name,kind\nX,person\n") is None
+    e = _err((data_dir / CSL_FILE).read_bytes(), "sdn")
+    assert e.reason == "this looks like a CSL file, not an OFAC SDN file (use --format csl)"

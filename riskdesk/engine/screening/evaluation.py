@@ -13,8 +13,10 @@ and reports recall (positives whose listed entry was flagged) and false-positive
 
 from __future__ import annotations
 
+import json
 import random
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -29,6 +31,8 @@ __all__ = [
     "build_evaluation_set",
     "evaluate",
     "evaluate_matcher",
+    "load_dev_set",
+    "same_name",
 ]
 
 DEFAULT_SEED = 20261126
@@ -300,21 +304,22 @@ def build_evaluation_set(
     for e in entries:
         for n in e.names:
             by_norm.setdefault(normalize_name(n), set()).add(e.uid)
-    pool = [
-        e
-        for e in entries
-        if e.kind in ("person", "entity") and len(name_tokens(e.name)) >= 1 and len(e.name) >= 4
-    ]
-    cases: list[Case] = []
+    return _positive_cases(rng, entries, by_norm, positives) + _negative_cases(rng, set(by_norm), negatives)
+
+
+def _positive_cases(rng: random.Random, entries: Sequence[ListEntry], by_norm: dict[str, set[str]],
+                    positives: int) -> list[Case]:
+    """One variant each of randomly chosen person (55 %) and entity names."""
+    pool = [e for e in entries if e.kind in ("person", "entity") and name_tokens(e.name) and len(e.name) >= 4]
     order = list(range(len(pool)))
     rng.shuffle(order)
-    per_kind_target = {"person": positives * 55 // 100, "entity": positives - positives * 55 // 100}
-    taken = {"person": 0, "entity": 0}
+    target = {"person": positives * 55 // 100, "entity": positives - positives * 55 // 100}
+    cases: list[Case] = []
     for idx in order:
         if len(cases) >= positives:
             break
         e = pool[idx]
-        if taken[e.kind] >= per_kind_target[e.kind]:
+        if sum(c.kind == e.kind for c in cases) >= target[e.kind]:
             continue
         variants = list(_PERSON_VARIANTS if e.kind == "person" else _ENTITY_VARIANTS)
         rng.shuffle(variants)
@@ -323,28 +328,34 @@ def build_evaluation_set(
             if q and normalize_name(q) and q != e.name:
                 expected = frozenset({e.uid} | by_norm.get(normalize_name(e.name), set()))
                 cases.append(Case(q, expected, v, e.name, e.kind))
-                taken[e.kind] += 1
                 break
-    listed = set(by_norm)
+    return cases
+
+
+def _negative_name(rng: random.Random, person: bool) -> tuple[str, str, str]:
+    """(name, variant, kind) of an ordinary US person (several forms) or company."""
+    if not person:
+        parts = [rng.choice(_COMPANY_A), rng.choice(_COMPANY_B), rng.choice(_COMPANY_C), rng.choice(_COMPANY_SUFFIX)]
+        return " ".join(p for p in parts if p), "negative_company", "entity"
+    r = rng.random()
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    if r < 0.2:
+        q = f"{first} {rng.choice('ABCDEFGHJKLMNPRSTW')}. {last}"
+    elif r < 0.35:
+        q = f"{first} {rng.choice(_FIRST)} {last}"
+    elif r < 0.45:
+        q = f"{last}, {first}"
+    else:
+        q = f"{first} {last}"
+    return q, "negative_person", "person"
+
+
+def _negative_cases(rng: random.Random, listed: set[str], negatives: int) -> list[Case]:
+    """Two thirds persons, one third companies, none a listed name, no two alike."""
     seen: set[str] = set()
-    n_person = negatives * 2 // 3
+    cases: list[Case] = []
     while len(seen) < negatives:
-        if len(seen) < n_person:
-            r = rng.random()
-            first, last = rng.choice(_FIRST), rng.choice(_LAST)
-            if r < 0.2:
-                q = f"{first} {rng.choice('ABCDEFGHJKLMNPRSTW')}. {last}"
-            elif r < 0.35:
-                q = f"{first} {rng.choice(_FIRST)} {last}"
-            elif r < 0.45:
-                q = f"{last}, {first}"
-            else:
-                q = f"{first} {last}"
-            variant, kind = "negative_person", "person"
-        else:
-            parts = [rng.choice(_COMPANY_A), rng.choice(_COMPANY_B), rng.choice(_COMPANY_C), rng.choice(_COMPANY_SUFFIX)]
-            q = " ".join(p for p in parts if p)
-            variant, kind = "negative_company", "entity"
+        q, variant, kind = _negative_name(rng, len(seen) < negatives * 2 // 3)
         norm = normalize_name(q)
         if norm in listed or norm in seen:
             continue
@@ -392,3 +403,23 @@ def evaluate(screen: Callable[[str], Iterable[str]], cases: Sequence[Case]) -> E
 def evaluate_matcher(matcher, cases: Sequence[Case], limit: int = 5) -> EvalResult:
     """Evaluate a :class:`~riskdesk.screening.matcher.Matcher` at its own threshold."""
     return evaluate(lambda q: [h.entry.uid for h in matcher.screen(q, limit=limit)], cases)
+
+
+def load_dev_set(path) -> list[Case]:
+    """The real-variant development set (``screening-dev-set.jsonl``): one JSON object a line
+    with ``query``, ``kind`` (person/org), ``expected`` (``SDN-<ent_num>`` or null),
+    ``also_accept`` and ``variant_type``. Its ``other_name`` rows are true aliases."""
+    cases: list[Case] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        expected = frozenset([row["expected"], *row.get("also_accept", ())]) if row.get("expected") else frozenset()
+        kind = "person" if row.get("kind") == "person" else "entity"
+        cases.append(Case(row["query"], expected, row["variant_type"], row.get("listed_name") or "", kind))
+    return cases
+
+
+def same_name(cases: Sequence[Case]) -> list[Case]:
+    """The cases a name matcher can find without alias data: every row but the ``other_name`` positives."""
+    return [c for c in cases if c.variant != "other_name"]

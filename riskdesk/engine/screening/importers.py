@@ -26,6 +26,7 @@ import hashlib
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +37,10 @@ __all__ = [
     "ListEntry",
     "ListFormatError",
     "ParsedList",
+    "detect_format",
     "parse_bytes",
     "parse_file",
+    "sdn_bundle",
 ]
 
 FORMATS = ("sdn", "csl", "opensanctions")
@@ -109,6 +112,17 @@ class ParsedList:
 # --------------------------------------------------------------------------- helpers
 
 
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
+
+
+def _cp1252(match: re.Match) -> str:
+    """A C1 control character is a Windows-1252 byte read as Latin-1 ("Gui\x92an" is "Gui’an")."""
+    try:
+        return match.group(0).encode("latin-1").decode("cp1252")
+    except UnicodeDecodeError:
+        return ""  # 0x81, 0x8d, 0x8f, 0x90, 0x9d are unassigned in Windows-1252
+
+
 def _decode(data: bytes, *, fallback_latin1: bool) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -122,6 +136,7 @@ def _decode(data: bytes, *, fallback_latin1: bool) -> str:
             raise ListFormatError(
                 f"undecodable bytes (not UTF-8) at byte {exc.start}", line
             ) from None
+    text = _C1_CONTROLS.sub(_cp1252, text)
     if "\x00" in text:
         pos = text.index("\x00")
         raise ListFormatError("NUL byte in file (binary data?)", text.count("\n", 0, pos) + 1)
@@ -177,7 +192,64 @@ def _sdn_aliases(remarks: str) -> tuple[str, ...]:
     return _dedupe(found)
 
 
-def _parse_sdn(text: str) -> tuple[str, list[ListEntry], int]:
+_ALT_COLUMNS = 5  # ent_num, alt_num, alt_type, alt_name, alt_remarks
+_ADD_COLUMNS = 6  # ent_num, add_num, address, city/state/postal code, country, add_remarks
+SDN_MEMBERS = ("sdn.csv", "alt.csv", "add.csv")
+
+
+def _companion_rows(text: str, columns: int, member: str):
+    """(ent_num, fields) of an OFAC companion file (alt.csv, add.csv): same conventions as sdn.csv."""
+    for line, row in _records(text):
+        if not row or (len(row) == 1 and row[0].strip() in ("", "\x1a")):
+            continue
+        if len(row) != columns:
+            raise ListFormatError(f"{member}: expected {columns} columns, found {len(row)}", line)
+        f = [_sdn_field(v) for v in row]
+        if not f[0].isdigit():
+            raise ListFormatError(f"{member}: ent_num {row[0]!r} is not a number", line)
+        yield f[0], f
+
+
+def _sdn_companions(alt_text: str, add_text: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """ent_num -> aliases from alt.csv, ent_num -> addresses ("street, city, country") from add.csv."""
+    aliases: dict[str, list[str]] = {}
+    addresses: dict[str, list[str]] = {}
+    for ent_num, f in _companion_rows(alt_text, _ALT_COLUMNS, "alt.csv"):
+        if f[3]:
+            aliases.setdefault(ent_num, []).append(f[3])
+    for ent_num, f in _companion_rows(add_text, _ADD_COLUMNS, "add.csv"):
+        text = ", ".join(p for p in (f[2], f[3], f[4]) if p)
+        if text:
+            addresses.setdefault(ent_num, []).append(text)
+    return aliases, addresses
+
+
+def sdn_bundle(sdn: bytes, alt: bytes | None = None, add: bytes | None = None) -> bytes:
+    """OFAC's sdn.csv with its companion files in one archive, so that a snapshot keeps all three
+    (fixed timestamps: the same files give the same bytes and the same sha256)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in zip(SDN_MEMBERS, (sdn, alt, add)):
+            if data is not None:
+                info = zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def _unbundle(data: bytes) -> tuple[bytes, bytes, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "sdn.csv" not in names:
+                raise ListFormatError("archive has no sdn.csv")
+            return tuple(archive.read(m) if m in names else b"" for m in SDN_MEMBERS)  # type: ignore[return-value]
+    except zipfile.BadZipFile as exc:
+        raise ListFormatError(f"damaged archive: {exc}") from None
+
+
+def _parse_sdn(text: str, aliases_by_ent: dict | None = None,
+               addresses_by_ent: dict | None = None) -> tuple[str, list[ListEntry], int]:
     entries: list[ListEntry] = []
     seen: set[str] = set()
     records = 0
@@ -206,7 +278,8 @@ def _parse_sdn(text: str) -> tuple[str, list[ListEntry], int]:
         programs = _dedupe(p.strip(" []") for p in f[3].split("] ["))
         remarks = f[11]
         countries = _dedupe(m.strip() for m in _NATIONALITY.findall(remarks))
-        aliases = tuple(a for a in _sdn_aliases(remarks) if a != name)
+        aliases = tuple(a for a in _dedupe([*(aliases_by_ent or {}).get(ent_num, ()), *_sdn_aliases(remarks)])
+                        if a != name)
         entries.append(
             ListEntry(
                 uid=uid,
@@ -217,6 +290,7 @@ def _parse_sdn(text: str) -> tuple[str, list[ListEntry], int]:
                 programs=programs,
                 countries=countries,
                 remarks=remarks,
+                addresses=tuple((addresses_by_ent or {}).get(ent_num, ())),
             )
         )
     return "OFAC SDN", entries, records
@@ -421,7 +495,15 @@ def parse_bytes(data: bytes, fmt: str, filename: str = "") -> ParsedList:
     if not data or not data.strip(b" \t\r\n\x1a"):
         raise ListFormatError("file is empty")
     digest = hashlib.sha256(data).hexdigest()
-    if fmt == "sdn":
+    detected = detect_format(data)
+    if detected and detected != fmt:
+        raise ListFormatError(f"this looks like {FORMAT_LABELS[detected]}, not {FORMAT_LABELS[fmt]} "
+                              f"(use --format {detected})", 1)
+    if fmt == "sdn" and data[:2] == b"PK":
+        sdn, alt, add = _unbundle(data)
+        companions = _sdn_companions(_decode(alt, fallback_latin1=True), _decode(add, fallback_latin1=True))
+        source, entries, count = _parse_sdn(_decode(sdn, fallback_latin1=True), *companions)
+    elif fmt == "sdn":
         source, entries, count = _parse_sdn(_decode(data, fallback_latin1=True))
     elif fmt == "csl":
         text = _decode(data, fallback_latin1=False)
@@ -441,6 +523,28 @@ def parse_bytes(data: bytes, fmt: str, filename: str = "") -> ParsedList:
         record_count=count,
         filename=filename,
     )
+
+
+FORMAT_LABELS = {"sdn": "an OFAC SDN file", "csl": "a CSL file", "opensanctions": "an OpenSanctions file"}
+
+
+def detect_format(data: bytes) -> str | None:
+    """The list format a file's first bytes show (an archive with sdn.csv, a CSL or OpenSanctions
+    header, CSL JSON, or a headerless row starting with a numeric ent_num); None when unclear."""
+    if data[:2] == b"PK":
+        return "sdn"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "csl"
+    first = head.split(b"\n", 1)[0].decode("latin-1").strip().lower()
+    columns = {c.strip().strip('"') for c in first.split(",")}
+    if {"source", "name", "alt_names"} <= columns:
+        return "csl"
+    if {"id", "schema", "dataset"} <= columns:
+        return "opensanctions"
+    if re.match(r'^"?\d+"?,"', first):
+        return "sdn"
+    return None
 
 
 def parse_file(path, fmt: str) -> ParsedList:

@@ -31,6 +31,7 @@ from typing import Iterable
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from .attributes import attribute_penalty
 from .importers import ListEntry
 from .normalize import (
     LEGAL_FORMS,
@@ -54,12 +55,20 @@ DEFAULT_THRESHOLD = 88.0
 CANDIDATES = 20  # names scored per query after blocking
 _COMMON_POSTINGS = 1500  # a token in more names than this only re-weights candidates
 _TOKEN_MATCH = 80.0  # a listed token counts as present when similarity >= this
+_PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
+_SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
+_SHORT_FORM_MIN = 7  # letters in such a word
+_MISSING_CORE_PENALTY = 10.0
+_NISBA_SIM = 82.0  # "hossein"/"hosseini": paired, but not as the same word  # a core word of the listed name that the query lacks
+_MISSING_NAME_PENALTY = 3.0  # per non-core listed token absent from a query for a person
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ovych", "evych", "ivna", "ichna", "ovic", "evic")
 _SKELETON_SIM = 90.0  # similarity credited to tokens that share a transliteration skeleton
 _MISSING_TOKEN_PENALTY = 4.0  # per non-core listed token absent from the query
 _EXTRA_TOKEN_PENALTY = 5.0  # per query token absent from a listed person name
-_EXTRA_ENTITY_PENALTY = 8.0  # per query token absent from a listed organisation name
+_EXTRA_ENTITY_PENALTY = 8.0
+_EXTRA_SHORT_LISTING_PENALTY = 8.0  # per query word absent from a person listed by two names only  # per query token absent from a listed organisation name
 # particles that do not count as "core" tokens of a person or entity name
-_PARTICLES = frozenset("al el bin ibn bint abu abd de del della der di da do dos das du la le van von y e of the and for".split())
+_PARTICLES = frozenset("al el bin ben ibn bint abu abd de del della der di da do dos das du la le van von y e of the and for".split())
 
 _KIND_COMPAT = {
     "person": {"person", "unknown"},
@@ -170,106 +179,198 @@ def _is_legalish(tok: str) -> bool:
 _ARTICLES = frozenset({"al", "el", "ul", "il", "ad", "ed", "ar", "as", "ash", "at", "az", "an", "ez", "es"})
 
 
+def _nisba_pair(a: str, b: str) -> bool:
+    """"hossein"/"hosseini", "akbar"/"akbari": an Arabic/Persian name and the surname formed from
+    it with -i (-y) are two names, not one spelled two ways."""
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) == len(short) + 1 and long_[-1] in "iy" and long_.startswith(short) and len(short) >= 5
+
+
+def _short_token_sim(a: str, b: str, s: float) -> float:
+    """Two different words of at most four letters: the same sound ("ali"/"aly") is close,
+    anything else ("fang"/"fan", "wang"/"wan") is another name, not a typo."""
+    if len(a) >= 3 and len(b) >= 3 and phonetic(a) == phonetic(b):
+        return 92.0
+    if len(skeleton(a)) >= 3 and skeleton(a) == skeleton(b):
+        return _TOKEN_MATCH + 5.0  # only a vowel differs: "umar"/"omar", "asef"/"asif"
+    return min(s, _TOKEN_MATCH - 2.0)
+
+
+def _transliteration_sim(a: str, b: str, s: float) -> float:
+    """Credit for words that differ only in how a sound was transliterated."""
+    pa, pb = phonetic(a), phonetic(b)
+    if pa != a or pb != b:
+        s = max(s, fuzz.ratio(pa, pb) * 0.97)
+    if s < _SKELETON_SIM and abs(len(a) - len(b)) <= 1:
+        sa, sb = skeleton(a), skeleton(b)
+        if len(sa) >= 3 and sa == sb:
+            # same consonant skeleton ("laden"/"ladin"); a three-letter one in words of
+            # different lengths is weaker evidence
+            s = max(s, _SKELETON_SIM if len(sa) >= 4 or len(a) == len(b) else _TOKEN_MATCH + 5.0)
+    if s < _SKELETON_SIM and Levenshtein.distance(a, b, score_cutoff=1) <= 1:
+        # one substituted letter: 90 in a long word, a plain match in a short one
+        s = max(s, _SKELETON_SIM if min(len(a), len(b)) >= 7 else _TOKEN_MATCH)
+    return s
+
+
+@lru_cache(maxsize=262144)
 def _token_sim(a: str, b: str) -> float:
     """Similarity 0..100 of two normalised tokens, tolerant of transliteration."""
     if a == b:
         return 100.0
     s = fuzz.ratio(a, b)
-    if s >= 90.0:
-        return s
     if a in _ARTICLES and b in _ARTICLES:
         return 95.0  # Arabic article spelled al-/el-/ul-/ad-/ash- ...
-    if s < 40.0 and a[0] != b[0] and len(a) > 1:
-        return s  # nothing below can lift two unrelated words to a match
-    if len(a) >= 3 and len(b) >= 3:
-        pa, pb = phonetic(a), phonetic(b)
-        if pa != a or pb != b:
-            s = max(s, fuzz.ratio(pa, pb) * 0.97)
-    if s < _SKELETON_SIM and len(a) >= 4 and len(b) >= 4:
-        sa, sb = skeleton(a), skeleton(b)
-        if len(sa) >= 3 and sa == sb:
-            # same consonant skeleton; a three-letter skeleton is weaker evidence
-            s = max(s, _SKELETON_SIM if len(sa) >= 4 else _TOKEN_MATCH + 5.0)
-    if s < _SKELETON_SIM and len(a) >= 4 and len(b) >= 4 and Levenshtein.distance(a, b) <= 1:
-        # one substituted letter: 90 in a long word, a plain match in a short one
-        s = max(s, _SKELETON_SIM if min(len(a), len(b)) >= 7 else _TOKEN_MATCH)
-    if s < _TOKEN_MATCH and len(a) == 1 and b.startswith(a):
-        s = 75.0  # an initial
-    return s
+    if len(a) == 1 or len(b) == 1:
+        return 75.0 if len(a) == 1 and b.startswith(a) else min(s, 50.0)  # an initial
+    if min(len(a), len(b)) <= 4:
+        return _short_token_sim(a, b, s)
+    if _nisba_pair(a, b):
+        return _NISBA_SIM
+    if s >= 90.0 or (s < 40.0 and a[0] != b[0]):
+        return s  # already close, or nothing below can lift two unrelated words to a match
+    return _transliteration_sim(a, b, s)
+
+
+def _pairs(q: tuple[str, ...], c: tuple[str, ...]) -> list[tuple[float, int, int]]:
+    """Every (similarity, query index, listed index) that could pair, best first."""
+    pairs = []
+    for ci, ct in enumerate(c):
+        for qi, qt in enumerate(q):
+            sim = _token_sim(qt, ct)
+            if sim >= _PARTIAL_TOKEN:
+                pairs.append((sim, qi, ci))
+    pairs.sort(reverse=True)
+    return pairs
+
+
+def _pair_up(q: tuple[str, ...], c: tuple[str, ...]) -> tuple[dict[int, float], dict[int, int]]:
+    """Greedy one-to-one pairing: listed index -> similarity, listed index -> query index.
+    A pair under the match level counts only for an initial."""
+    used_q: set[int] = set()
+    sims: dict[int, float] = {}
+    partner: dict[int, int] = {}
+    for s, qi, ci in _pairs(q, c):
+        if qi in used_q or ci in sims:
+            continue
+        if s < _TOKEN_MATCH and len(q[qi]) != 1:
+            continue
+        used_q.add(qi)
+        sims[ci] = s
+        partner[ci] = qi
+    return sims, partner
+
+
+def _is_patronymic(tok: str) -> bool:
+    return len(tok) >= 7 and tok.endswith(_PATRONYMIC_ENDINGS)
+
+
+def _short_word_differs(q, c, sims, partner) -> bool:
+    used = set(partner.values())
+    def short(tok: str) -> bool:
+        return 2 <= len(tok) <= 4 and tok not in _PARTICLES and not _is_legalish(tok)
+
+    return any(short(c[i]) for i in range(len(c)) if i not in sims) and any(
+        short(q[i]) for i in range(len(q)) if i not in used)
+
+
+def _patronymics_differ(q, c, left_q, left_c) -> bool:
+    """Both names carry a patronymic that found no partner, and the two are not even
+    loosely alike (a transliteration such as "yurievna"/"iuriivna" is not a clash)."""
+    pc = [c[i] for i in left_c if _is_patronymic(c[i])]
+    pq = [q[i] for i in left_q if _is_patronymic(q[i])]
+    return bool(pc and pq) and all(_token_sim(a, b) < 65.0 for a in pq for b in pc)
+
+
+def _missing_penalty(c, left_c: list[int], core: frozenset[int], person: bool) -> float:
+    """Cost of the listed words the query lacks: a spelled-out legal form's leftover words
+    ("closed joint stock") and listed particles ("bin", "al", "de") cost 1, a core word the most,
+    a person's unlisted middle name less than an organisation's missing word, and a query that
+    leaves out several of a person's names fits that person less each time."""
+    missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
+    cheap = [i for i in left_c if _is_legalish(c[i]) or c[i] in _PARTICLES]
+    cores = [i for i in left_c if i in core and i not in cheap]
+    plain = len(left_c) - len(cheap) - len(cores)
+    return (len(cheap) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
+            + max(0, plain - 1) * (_MISSING_TOKEN_PENALTY - missing))
+
+
+def _extra_penalty(q, left_q: list[int], extra_penalty: float, person: bool) -> float:
+    """Cost of the query words the listing lacks: legal-form words cost 1, and so does a person's
+    particle ("de" in "ARELLANO FELIX DE TOLEDO"), not an organisation's; an unlisted patronymic
+    costs what a middle name does; each extra word after the first costs 3 more."""
+    cheap = [i for i in left_q if _is_legalish(q[i]) or (person and q[i] in _PARTICLES)]
+    extras = [i for i in left_q if i not in cheap]
+    return len(cheap) + 3.0 * max(0, len(extras) - 1) + sum(
+        min(extra_penalty, _EXTRA_TOKEN_PENALTY) if _is_patronymic(q[i]) else extra_penalty for i in extras)
+
+
+def _rejection(q, c, core: frozenset[int]) -> dict | None:
+    """Why the pairing need not even be tried: more than one core word has no counterpart (one may
+    differ only when the listing has three or more), or a listed name of one short word ("BID")
+    is not itself in the query ("BYD")."""
+    absent = 0
+    for ci in core:
+        if not any(_token_sim(qt, c[ci]) >= _PARTIAL_TOKEN for qt in q):
+            absent += 1
+            if absent > 1 or len(core) < 3:
+                return {"tokens_matched": 0.0, "initials": 0.0, "rejected": 1.0}
+    if len(c) == 1 and len(c[0]) <= 4 and c[0] not in q:
+        return {"tokens_matched": 0.0, "initials": 0.0, "short_name": 1.0}
+    return None
+
+
+def _caps(q, c, sims, partner, full: int, info: dict) -> float:
+    """The highest score the pairing allows, 100 unless a rule says the names differ."""
+    left_c = [i for i in range(len(c)) if i not in sims and not _is_legalish(c[i])]
+    used = set(partner.values())
+    left_q = [i for i in range(len(q)) if i not in used and not _is_legalish(q[i])]
+    cap = 100.0
+    # a partial match needs two agreeing words (initials do not count):
+    # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
+    if full < 2 and (left_c or left_q):
+        cap = 70.0
+    # two different patronymics name two different people (Ivan Petrovich, Ivan Pavlovich)
+    if _patronymics_differ(q, c, left_q, left_c):
+        cap = 70.0
+        info["patronymic_differs"] = 1.0
+    return cap
 
 
 def _align(
     q: tuple[str, ...],
     c: tuple[str, ...],
     core: frozenset[int],
-    cache: dict | None = None,
     extra_penalty: float = _EXTRA_TOKEN_PENALTY,
+    person: bool = False,
 ) -> tuple[float, dict]:
-    """Greedy one-to-one pairing of listed tokens with query tokens."""
-    if cache is None:
-        cache = {}
-    # cheap rejection first: every core token needs a counterpart in the query
-    for ci in core:
-        ct = c[ci]
-        for qt in q:
-            key = (qt, ct)
-            sim = cache.get(key)
-            if sim is None:
-                sim = cache[key] = _token_sim(qt, ct)
-            if sim >= 75.0:
-                break
-        else:
-            return 0.0, {"tokens_matched": 0.0, "initials": 0.0}
-    pairs = []
-    for ci, ct in enumerate(c):
-        for qi, qt in enumerate(q):
-            key = (qt, ct)
-            sim = cache.get(key)
-            if sim is None:
-                sim = cache[key] = _token_sim(qt, ct)
-            if sim >= 75.0:
-                pairs.append((sim, qi, ci))
-    pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    sims: dict[int, float] = {}
-    initials = 0
-    for s, qi, ci in pairs:
-        if qi in used_q or ci in used_c:
-            continue
-        if s < _TOKEN_MATCH and not (len(q[qi]) == 1):
-            continue
-        used_q.add(qi)
-        used_c.add(ci)
-        sims[ci] = s
-        if len(q[qi]) == 1 and len(c[ci]) > 1:
-            initials += 1
-    info = {"tokens_matched": float(len(sims)), "initials": float(initials)}
-    if not sims or not core.issubset(sims):
+    """Graded pairing of listed tokens with query tokens: the length-weighted similarity
+    of the paired words, less a cost for each listed word missing (more for a core word)
+    and each query word the list lacks."""
+    rejected = _rejection(q, c, core)
+    if rejected:
+        return 0.0, rejected
+    sims, partner = _pair_up(q, c)
+    info = {"tokens_matched": float(len(sims)), "initials": float(sum(len(q[partner[ci]]) == 1 for ci in sims))}
+    full = sum(len(c[ci]) > 1 and len(q[partner[ci]]) > 1 for ci in sims)
+    missing_core = len(core) - len(core & sims.keys())
+    if _short_word_differs(q, c, sims, partner):
+        # "Yang Fang" / "FAN, Yang": a different short word is another name, whatever the letters
+        info["short_word_differs"] = 1.0
         return 0.0, info
-    # weighted by token length so that a long distinctive word counts more
-    weight = sum(len(c[ci]) for ci in sims)
-    avg = sum(sims[ci] * len(c[ci]) for ci in sims) / weight
-    missing_c = len(c) - len(sims)
-    extra_q = len(q) - len(used_q)
-    # leftover words of a spelled-out legal form ("closed joint stock") cost little
-    left_c = [i for i in range(len(c)) if i not in sims]
-    left_q = [i for i in range(len(q)) if i not in used_q]
-    legal_c = [i for i in left_c if _is_legalish(c[i])]
-    legal_q = [i for i in left_q if _is_legalish(q[i])]
-    # listed particles ("bin", "al", "de") and legal words cost 1, other missing words more
-    soft_c = [i for i in left_c if c[i] in _PARTICLES and i not in legal_c]
-    pen_c = len(legal_c) + len(soft_c) + _MISSING_TOKEN_PENALTY * (len(left_c) - len(legal_c) - len(soft_c))
-    n_extra = len(left_q) - len(legal_q)
-    # one extra query word (a middle name) is normal; each further one costs more
-    pen_q = len(legal_q) + extra_penalty * n_extra + 3.0 * max(0, n_extra - 1)
-    score = avg - pen_c - pen_q
-    # a partial match needs two agreeing words (initials do not count):
-    # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
-    if sum(len(c[ci]) > 1 for ci in sims) < 2 and (len(left_c) > len(legal_c) or len(left_q) > len(legal_q)):
-        score = min(score, 70.0)
-    info["missing_listed_tokens"] = float(missing_c)
-    info["extra_query_tokens"] = float(extra_q)
+    # one core word may differ when at least two others agree ("EASTERN TURKISTAN ISLAMIC PARTY")
+    if not sims or missing_core > 1 or (missing_core == 1 and (full < 2 or len(core) < 3)):
+        info["rejected"] = 1.0
+        return 0.0, info
+    avg = sum(sims[ci] * len(c[ci]) for ci in sims) / sum(len(c[ci]) for ci in sims)
+    used = set(partner.values())
+    penalty = (_missing_penalty(c, [i for i in range(len(c)) if i not in sims], core, person)
+               + _extra_penalty(q, [i for i in range(len(q)) if i not in used], extra_penalty, person))
+    score = min(avg - penalty, _caps(q, c, sims, partner, full, info))
+    info["missing_listed_tokens"] = float(len(c) - len(sims))
+    info["extra_query_tokens"] = float(len(q) - len(partner))
+    info["missing_core_tokens"] = float(missing_core)
+    info["pairs"] = [(q[partner[ci]], c[ci], round(sims[ci], 1)) for ci in sorted(sims)]
     return score, info
 
 
@@ -298,11 +399,15 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
 
 
 class _Name:
-    __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty")
+    __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty",
+                 "person", "origin", "short_form_of")
 
-    def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str):
+    def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str,
+                 origin: str = "", short_form_of: str = ""):
         self.entry_idx = entry_idx
         self.display = display
+        self.origin = origin  # the other list that gave this name for the same party, or ""
+        self.short_form_of = short_form_of  # the long listed name this distinctive word stands for, or ""
         self.tokens = tokens
         self.norm = " ".join(tokens)
         self.core = _core_tokens(display, tokens, kind)
@@ -312,33 +417,67 @@ class _Name:
         self.glued_core = frozenset(g[1][i] for i in self.core) if g else None
         # a person may carry an unlisted middle name; an organisation with an extra
         # word ("Pioneer Logistics Associates") is less likely the same party
-        self.extra_penalty = _EXTRA_TOKEN_PENALTY if kind == "person" or "," in display else _EXTRA_ENTITY_PENALTY
+        self.person = kind == "person" or "," in display
+        # a listing of only two names ("AZIZ, Tariq") fits many people: a third name in the query
+        # that the listing lacks is evidence of someone else
+        short_listing = sum(t not in _PARTICLES for t in tokens) <= 2
+        self.extra_penalty = (_EXTRA_SHORT_LISTING_PENALTY if self.person and short_listing else
+                              _EXTRA_TOKEN_PENALTY if self.person else _EXTRA_ENTITY_PENALTY)
 
 
 def _best_alignment(
-    q_tokens: tuple[str, ...], q_glued: tuple[str, ...] | None, name: _Name, cache: dict | None
+    q_tokens: tuple[str, ...], q_glued: tuple[str, ...] | None, name: _Name
 ) -> tuple[float, dict]:
-    best = _align(q_tokens, name.tokens, name.core, cache, name.extra_penalty)
+    best = _align(q_tokens, name.tokens, name.core, name.extra_penalty, name.person)
     if q_glued is None and name.glued is None:
         return best
     c, core = (name.glued, name.glued_core) if name.glued is not None else (name.tokens, name.core)
-    other = _align(q_glued or q_tokens, c, core, cache, name.extra_penalty)
+    other = _align(q_glued or q_tokens, c, core, name.extra_penalty, name.person)
     if other[0] > best[0]:
         other[1]["joined_particles"] = 1.0
         return other
     return best
 
 
+_COMPACT_MIN = 95.0  # the names without spaces must be all but identical to count ("marshalglobal")
+
+
+def _combine(token_sort: float, compact: float, align: float, info: dict, name: _Name,
+             same_length: bool) -> tuple[float, str]:
+    """The score of a query against one name and the method that gave it. The word alignment
+    decides for a person (word order and letters overall cannot stand in for it) and whenever it
+    found two different names; otherwise the best of the three counts. A comparison without
+    spaces counts only when word breaks differ and the letters are all but the same."""
+    compact = compact if not same_length and compact >= _COMPACT_MIN else 0.0
+    if _alignment_decides(info):
+        candidates = {"alignment": align}
+    elif name.person:
+        candidates = {"alignment": align, "compact": compact}
+    else:
+        candidates = {"token_sort": token_sort, "alignment": align, "compact": compact}
+    method = max(candidates, key=candidates.get)
+    score = candidates[method]
+    if name.short_form_of:
+        score = min(score, _SHORT_FORM_SCORE)
+    return score, method
+
+
 def _quick_score(
-    q_tokens: tuple[str, ...], q_glued, qn: str, q_compact: str, name: _Name, cache: dict
+    q_tokens: tuple[str, ...], q_glued, qn: str, q_compact: str, name: _Name
 ) -> float:
-    score = fuzz.token_sort_ratio(qn, name.norm)
-    if score >= 99.5:
-        return score
-    if len(q_tokens) != len(name.tokens):
-        score = max(score, fuzz.ratio(q_compact, name.compact))
-    align, _ = _best_alignment(q_tokens, q_glued, name, cache)
-    return max(score, align)
+    token_sort = fuzz.token_sort_ratio(qn, name.norm)
+    same_length = len(q_tokens) == len(name.tokens)
+    if token_sort >= 99.5 and same_length:
+        return min(token_sort, _SHORT_FORM_SCORE) if name.short_form_of else token_sort
+    compact = 0.0 if same_length else fuzz.ratio(q_compact, name.compact)
+    align, info = _best_alignment(q_tokens, q_glued, name)
+    return _combine(token_sort, compact, align, info, name, same_length)[0]
+
+
+def _alignment_decides(info: dict) -> bool:
+    """Whole-string similarity must not override a word-level verdict that two words
+    name different people ("fang"/"fan", two patronymics)."""
+    return bool(info.get("short_word_differs") or info.get("patronymic_differs"))
 
 
 def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
@@ -348,13 +487,11 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
     token_set = fuzz.token_set_ratio(qn, name.norm)
     compact = fuzz.ratio("".join(q_tokens), name.compact)
     g = _glue(q_tokens)
-    align, info = _best_alignment(q_tokens, g[0] if g else None, name, None)
-    # compact comparison only helps when word boundaries differ (e.g. "abdal aziz")
-    compact_used = compact if len(q_tokens) != len(name.tokens) else 0.0
-    score = max(token_sort, align, compact_used)
-    method = (
-        "token_sort" if score == token_sort else "alignment" if score == align else "compact"
-    )
+    align, info = _best_alignment(q_tokens, g[0] if g else None, name)
+    if token_sort >= 99.5 and len(q_tokens) == len(name.tokens):
+        score, method = (min(token_sort, _SHORT_FORM_SCORE) if name.short_form_of else token_sort), "token_sort"
+    else:
+        score, method = _combine(token_sort, compact, align, info, name, len(q_tokens) == len(name.tokens))
     features = {
         "token_sort": round(token_sort, 1),
         "token_set": round(token_set, 1),
@@ -364,6 +501,47 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
         "method": method,
     }
     return round(max(0.0, min(100.0, score)), 1), features
+
+
+def _party_key(entry: ListEntry) -> str:
+    """The OFAC ent_num an entry stands for: an SDN entry's own, or the CSL's ``entity_number`` on
+    its SDN rows; "" for anything else."""
+    if entry.uid.startswith("SDN-"):
+        return entry.uid[4:]
+    if entry.uid.startswith("CSL-") and "(SDN)" in entry.source:
+        return entry.uid[4:].split("-", 1)[0]
+    return ""
+
+
+def _linked_names(entries: list[ListEntry]) -> dict[str, list[tuple[str, str]]]:
+    """ent_num -> every (name, list source) the imported lists give for that party."""
+    linked: dict[str, list[tuple[str, str]]] = {}
+    for entry in entries:
+        key = _party_key(entry)
+        if key:
+            linked.setdefault(key, []).extend((n, entry.source) for n in entry.names)
+    return linked
+
+
+def _without_location(name: str, addresses: tuple[str, ...]) -> str:
+    """The CSL appends a place to some names ("..., Ltd., Guiyang, Guizhou"): the name up to the
+    first comma-separated part that the entry's addresses also name; "" when there is none."""
+    places = {normalize_name(p) for a in addresses for p in a.split(",") if p.strip()}
+    parts = name.split(",")
+    for i in range(1, len(parts)):
+        if normalize_name(parts[i]) in places and normalize_name(parts[i]):
+            return ",".join(parts[:i]).strip()
+    return ""
+
+
+def _names_to_index(entry: ListEntry, linked: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """(name, origin) pairs for one entry: its own names (origin ""), each without an appended
+    location, then the names other lists give for the same party (origin = that list)."""
+    out = [(n, "") for n in entry.names]
+    out += [(short, "") for n in entry.names if (short := _without_location(n, entry.addresses))]
+    key = _party_key(entry)
+    out += [(n, src) for n, src in linked.get(key, ()) if src != entry.source] if key else []
+    return out
 
 
 class Matcher:
@@ -383,43 +561,65 @@ class Matcher:
             e for e in entries if kinds_set is None or e.kind in kinds_set
         ]
         self._names: list[_Name] = []
-        vocab: dict[str, int] = {}
-        postings: list[list[int]] = []
+        self._vocab: dict[str, int] = {}
+        self._postings_build: list[list[int]] = []
+        linked = _linked_names(self.entries)
         for ei, entry in enumerate(self.entries):
             seen: set[str] = set()
-            for display in entry.names:
+            for display, origin in _names_to_index(entry, linked):
                 toks = name_tokens(display)
                 norm = " ".join(toks)
-                if not toks or norm in seen:
-                    continue
-                seen.add(norm)
-                nid = len(self._names)
-                self._names.append(_Name(ei, display, toks, entry.kind))
-                terms = set(toks)
-                g = _glue(toks)
-                if g:
-                    terms.update(g[0])  # so "alhaq" finds "al haq"
-                if len(toks) > 1 and len(toks) <= 4:
-                    terms.add("".join(toks))  # so "marshalglobal" finds "marshal global"
-                for t in terms:
-                    tid = vocab.get(t)
-                    if tid is None:
-                        tid = vocab[t] = len(postings)
-                        postings.append([])
-                    postings[tid].append(nid)
-        self._vocab = vocab
+                if toks and norm not in seen:
+                    seen.add(norm)
+                    self._add_name(_Name(ei, display, toks, entry.kind, origin))
+        self._add_short_forms()
+        postings = self._postings_build
+        del self._postings_build
         self._postings: list[frozenset[int]] = [frozenset(p) for p in postings]
         n = max(1, len(self._names))
         self._idf = [math.log(1 + n / len(p)) for p in postings]
         self._name_idf = [
-            sum(self._idf[vocab[t]] for t in set(nm.tokens)) or 1.0 for nm in self._names
+            sum(self._idf[self._vocab[t]] for t in set(nm.tokens)) or 1.0 for nm in self._names
         ]
         keys: dict[str, list[int]] = {}
-        for tok, tid in vocab.items():
+        for tok, tid in self._vocab.items():
             for k in _token_keys(tok):
                 keys.setdefault(k, []).append(tid)
         self._keys = keys
         self._lookup_cache: dict[str, dict[int, float]] = {}
+
+    def _add_name(self, name: _Name) -> None:
+        nid = len(self._names)
+        self._names.append(name)
+        toks = name.tokens
+        terms = set(toks)
+        if name.glued:
+            terms.update(name.glued)  # so "alhaq" finds "al haq"
+        if 1 < len(toks) <= 4:
+            terms.add("".join(toks))  # so "marshalglobal" finds "marshal global"
+        for t in terms:
+            tid = self._vocab.get(t)
+            if tid is None:
+                tid = self._vocab[t] = len(self._postings_build)
+                self._postings_build.append([])
+            self._postings_build[tid].append(nid)
+
+    def _add_short_forms(self) -> None:
+        """An organisation is often written by the one word only it carries ("TOCHMASH" for "JOINT
+        STOCK COMPANY VLADIMIR PRODUCTION AMALGAMATION TOCHMASH"): such a word of a long listed
+        name, found in no other entry, becomes a name of that entry, scored at most 92."""
+        postings = self._postings_build
+        for name in list(self._names):
+            if name.person or name.origin or len(name.tokens) < 3:
+                continue
+            for tok in name.tokens:
+                if len(tok) < _SHORT_FORM_MIN or _is_legalish(tok) or not tok.isalpha():
+                    continue
+                owners = {self._names[nid].entry_idx for nid in postings[self._vocab[tok]]}
+                if owners == {name.entry_idx} and not any(
+                    nm.tokens == (tok,) for nm in (self._names[nid] for nid in postings[self._vocab[tok]])
+                ):
+                    self._add_name(_Name(name.entry_idx, tok.upper(), (tok,), "entity", short_form_of=name.display))
 
     # ------------------------------------------------------------------ blocking
     def _lookup(self, token: str) -> dict[int, float]:
@@ -490,74 +690,112 @@ class Matcher:
         limit: int = 5,
         cleared: Iterable[tuple[str, str, str]] | None = None,
         threshold: float | None = None,
+        country: str | None = None,
+        birth_year: int | None = None,
     ) -> list[Hit]:
         """Hits at or above the threshold, best first, at most ``limit`` (one per entry).
         ``kind`` ("person", "entity", ...) skips entries of an incompatible kind;
-        ``cleared`` is a set of :func:`clearance_key` triples to suppress."""
+        ``cleared`` is a set of :func:`clearance_key` triples to suppress; ``country`` (ISO code
+        or name) and ``birth_year`` demote a listing that says otherwise."""
         thr = self.threshold if threshold is None else float(threshold)
         q_tokens = name_tokens(name or "")
         if not q_tokens:
             return []
-        allowed = _KIND_COMPAT.get(kind) if kind else None
-        qn = " ".join(q_tokens)
-        q_compact = "".join(q_tokens)
-        cache: dict = {}
-        g = _glue(q_tokens)
-        q_glued = g[0] if g else None
-        best: dict[int, tuple[float, _Name]] = {}
-        for nid in self._candidates(q_tokens):
-            nm = self._names[nid]
-            if allowed is not None and self.entries[nm.entry_idx].kind not in allowed:
-                continue
-            score = round(min(100.0, _quick_score(q_tokens, q_glued, qn, q_compact, nm, cache)), 1)
-            if score < thr:
-                continue
-            prev = best.get(nm.entry_idx)
-            if prev is None or score > prev[0]:
-                best[nm.entry_idx] = (score, nm)
+        attrs = {"country": country, "birth_year": birth_year}
+        best = self._best_per_entry(q_tokens, _KIND_COMPAT.get(kind) if kind else None, thr, attrs)
         cleared_set = set(cleared) if cleared else None
-        norm_q = " ".join(q_tokens)
         hits: list[Hit] = []
-        for ei, (score, nm) in sorted(
-            best.items(), key=lambda kv: (-kv[1][0], self.entries[kv[0]].uid)
-        ):
-            entry = self.entries[ei]
-            score, feats = score_names(q_tokens, nm)  # full features for the few hits
-            explanation = {**feats, "normalized_query": norm_q, "normalized_match": nm.norm}
-            hit = Hit(
-                query=name,
-                entry=entry,
-                matched_name=nm.display,
-                score=score,
-                is_match=score >= self.threshold,
-                explanation=explanation,
-                why=_why(name, entry, nm.display, score, feats),
-            )
-            if cleared_set and is_cleared(hit, cleared_set):
+        for ei, (_, nm) in sorted(best.items(), key=lambda kv: (-kv[1][0], self.entries[kv[0]].uid)):
+            hit = self._hit(name, q_tokens, self.entries[ei], nm, attrs)
+            if hit.score < thr or (cleared_set and is_cleared(hit, cleared_set)):
                 continue
             hits.append(hit)
             if len(hits) >= limit:
                 break
         return hits
 
+    def _best_per_entry(self, q_tokens, allowed, thr: float, attrs: dict) -> dict[int, tuple[float, _Name]]:
+        """entry index -> (quick score, best name) for the blocked candidates at or above ``thr``."""
+        qn = " ".join(q_tokens)
+        q_compact = "".join(q_tokens)
+        g = _glue(q_tokens)
+        q_glued = g[0] if g else None
+        best: dict[int, tuple[float, _Name]] = {}
+        for nid in self._candidates(q_tokens):
+            nm = self._names[nid]
+            entry = self.entries[nm.entry_idx]
+            if allowed is not None and entry.kind not in allowed:
+                continue
+            score = round(min(100.0, _quick_score(q_tokens, q_glued, qn, q_compact, nm)), 1)
+            if score >= thr and (attrs["country"] or attrs["birth_year"]):
+                score -= attribute_penalty(entry, **attrs)[0]
+            prev = best.get(nm.entry_idx)
+            if score >= thr and (prev is None or score > prev[0]):
+                best[nm.entry_idx] = (score, nm)
+        return best
+
+    def _hit(self, query: str, q_tokens, entry: ListEntry, nm: _Name, attrs: dict) -> Hit:
+        score, feats = score_names(q_tokens, nm)  # full features for the few hits
+        penalty, notes = attribute_penalty(entry, **attrs) if (attrs["country"] or attrs["birth_year"]) else (0.0, [])
+        score = round(max(0.0, score - penalty), 1)
+        explanation = {**feats, "normalized_query": " ".join(q_tokens), "normalized_match": nm.norm,
+                       "attribute_penalty": penalty, "attribute_notes": notes}
+        return Hit(query=query, entry=entry, matched_name=nm.display, score=score,
+                   is_match=score >= self.threshold, explanation=explanation,
+                   why=_why(query, entry, nm, score, explanation))
+
     def screen_many(self, names: Iterable[str], **kwargs) -> dict[str, list[Hit]]:
         return {n: self.screen(n, **kwargs) for n in names}
 
 
-def _why(query: str, entry: ListEntry, matched: str, score: float, feats: dict) -> str:
-    as_what = "the listed name" if matched == entry.name else f"an alias of {entry.name!r}"
-    if feats.get("method") == "alignment" and (
-        feats.get("missing_listed_tokens") or feats.get("extra_query_tokens")
-    ):
-        how = "most words agree, with some name parts missing or added"
-    elif feats.get("token_sort", 0) >= 99.5:
-        how = "the same words after normalising case, accents, punctuation, word order and legal-form words"
-    elif feats.get("method") == "compact":
-        how = "the same letters with different word breaks"
+def _describe_pair(q: str, c: str, sim: float) -> str:
+    """How one query word relates to the listed word it was paired with, in plain words."""
+    if len(q) == 1:
+        return f"{q!r} is the initial of {c!r}"
+    if phonetic(q) == phonetic(c):
+        return f"{q!r} and {c!r} are transliterations of the same sounds"
+    if skeleton(q) == skeleton(c):
+        return f"{q!r} and {c!r} have the same consonants and differ in vowels"
+    distance = Levenshtein.distance(q, c)
+    if distance == 1:
+        return f"{q!r} and {c!r} differ by one letter"
+    return f"{q!r} and {c!r} differ by {distance} letters"
+
+
+def _how(feats: dict) -> str:
+    """The reason, from the features that decided the score (never a vaguer one)."""
+    pairs = feats.get("pairs") or []
+    if feats.get("token_sort", 0) >= 99.5 and feats.get("method") == "token_sort":
+        return "the same words after normalising case, accents, punctuation, word order and legal-form words"
+    if feats.get("method") == "compact":
+        return "the same letters with different word breaks"
+    parts = [_describe_pair(q, c, sim) for q, c, sim in pairs if q != c]
+    same = [c for q, c, sim in pairs if q == c]
+    if same:
+        parts.insert(0, "the words " + ", ".join(repr(w) for w in same) + " agree")
+    if feats.get("missing_listed_tokens"):
+        parts.append(f"{feats['missing_listed_tokens']:.0f} listed word(s) not in the query")
+    if feats.get("extra_query_tokens"):
+        parts.append(f"{feats['extra_query_tokens']:.0f} query word(s) not in the listed name")
+    if not parts:
+        return f"similar letters overall (similarity {feats.get('token_sort', 0):.0f} of 100)"
+    return "; ".join(parts)
+
+
+def _why(query: str, entry: ListEntry, nm: _Name, score: float, feats: dict) -> str:
+    matched = nm.display
+    if nm.short_form_of:
+        as_what = f"{matched!r}, the distinctive word of the listed name {nm.short_form_of!r}"
+    elif nm.origin:
+        as_what = f"{matched!r}, a name {nm.origin} gives for {entry.name!r}"
+    elif matched == entry.name:
+        as_what = f"the listed name {matched!r}"
     else:
-        how = "close spelling (typos or transliteration differences)"
+        as_what = f"{matched!r}, an alias of {entry.name!r}"
     programs = f", programs {', '.join(entry.programs)}" if entry.programs else ""
+    notes = feats.get("attribute_notes") or []
+    demoted = f" Score lowered because {' and '.join(notes)}." if notes else ""
     return (
-        f"{query!r} resembles {as_what} {matched!r} on {entry.source} ({entry.uid}{programs}) "
-        f"with a score of {score:.0f} out of 100: {how}."
+        f"{query!r} resembles {as_what} on {entry.source} ({entry.uid}{programs}) "
+        f"with a score of {score:.0f} out of 100: {_how(feats)}.{demoted}"
     )

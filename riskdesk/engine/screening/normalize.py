@@ -109,7 +109,9 @@ _PHRASES = tuple(
 LEGAL_WORDS = frozenset(
     "fz joint stock closed open public private limited liability company co holding partnership "
     "obshchestvo aktsionernoe aktsionernoye otvetstvennostiu otvetstvennostyu ogranichennoi "
-    "ogranichennoy".split()
+    "ogranichennoy "
+    # Russian organisation-type abbreviations written before the name ("NPO NAUKASOFT", "PO UOMZ")
+    "npo npp npk nii tsnii okb fgup fgbu gup epc po".split()
 )
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in _PHRASES:
@@ -134,7 +136,7 @@ def tokenize(text: str) -> list[str]:
     """Fold and split into alphanumeric tokens; keeps legal forms."""
     s = fold(text)
     s = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", s)
-    s = _APOSTROPHES.sub("", s)
+    s = _APOSTROPHES.sub("", s).replace("&", " and ")  # "H & H" is "H AND H"
     return _NON_ALNUM.sub(" ", s).split()
 
 
@@ -205,6 +207,15 @@ _SKEL_SUBS = (
     ("z", "s"),
 )
 _VOWELS = re.compile(r"[aeiou]+")
+# Ukrainian and Belarusian spellings of Russian name endings: -ovych/-ovich, -iivna/-ievna,
+# -ii/-iy/-yi/-y (Hennadii, Gennadiy, Gennady)
+_SLAVIC_ENDINGS = re.compile(r"(ovych|evych|iovych|yovych|iivna|iyivna|yivna|ii|iy|yi|ij|yj)$")
+_SLAVIC_MAP = {"ovych": "ovich", "evych": "evich", "iovych": "evich", "yovych": "evich",
+               "iivna": "ievna", "iyivna": "ievna", "yivna": "ievna"}
+
+
+def _slavic_ending(m: re.Match) -> str:
+    return _SLAVIC_MAP.get(m.group(1), "i")
 _REPEATS = re.compile(r"(.)\1+")
 
 
@@ -215,6 +226,7 @@ def phonetic(token: str) -> str:
     s = token
     if len(s) > 4 and s.endswith(("off", "eff", "iff")):
         s = s[:-2] + "v"  # Russian -ov/-ev written -off/-eff (Smirnoff)
+    s = _SLAVIC_ENDINGS.sub(_slavic_ending, s) if len(s) > 5 else s
     for a, b in _SKEL_SUBS:
         s = s.replace(a, b)
     return _REPEATS.sub(r"\1", s)
