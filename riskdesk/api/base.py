@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from riskdesk import __version__, db
 from riskdesk.api.problems import ApiProblem, field_problems, problem_response
@@ -81,9 +81,15 @@ def _only_json_bodies():
     return None
 
 
-@bp.errorhandler(HTTPException)
 def _problem(error: HTTPException):
     return problem_response(error)
+
+
+# By status code as well as by class: the pages' HTML handlers are registered by code, and Flask
+# prefers a code's handler to a class's, so the blueprint names every code it answers.
+bp.register_error_handler(HTTPException, _problem)
+for _code in default_exceptions:
+    bp.register_error_handler(_code, _problem)
 
 
 @bp.after_request
