@@ -8,13 +8,21 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from riskdesk.engine.document import SCHEMA_PATH
 from riskdesk.engine.screening.importers import FORMATS
 from riskdesk.vocabulary import VERDICTS, WORKFLOW_STATUSES
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC, and the API says so (RFC 3339)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+Timestamp = Annotated[dt.datetime, AfterValidator(_in_utc)]
 
 
 def _published_schema(ref_template: str) -> dict:
@@ -73,7 +81,7 @@ class ProposalSummary(BaseModel):
     status: str
     is_complete: bool
     version: int
-    updated_at: dt.datetime
+    updated_at: Timestamp
     rating: str | None = Field(description="Rating of the latest assessment, if any.")
 
 
@@ -140,7 +148,7 @@ class TransitionOut(BaseModel):
     from_status: str
     to_status: str
     reason: str
-    at: dt.datetime
+    at: Timestamp
     by: str
 
 
@@ -163,7 +171,7 @@ class MitigationOut(BaseModel):
     item_id: str
     mitigation: str
     note: str
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class MitigationList(BaseModel):
@@ -175,7 +183,7 @@ class AdjudicationOut(BaseModel):
     verdict: str
     note: str
     by: str
-    at: dt.datetime
+    at: Timestamp
 
 
 class Hit(BaseModel):
@@ -207,7 +215,7 @@ class Report(BaseModel):
     assessment_id: int
     filename: str
     sha256: str
-    issued_at: dt.datetime
+    issued_at: Timestamp
     download: str = Field(description="Path of the issued PDF (send the same token).")
 
 
@@ -223,7 +231,7 @@ class Snapshot(BaseModel):
     sha256: str
     record_count: int
     active: bool
-    imported_at: dt.datetime
+    imported_at: Timestamp
 
 
 class SnapshotList(BaseModel):
@@ -243,7 +251,7 @@ class Release(BaseModel):
     item_count: int
     note: str
     active: bool
-    created_at: dt.datetime
+    created_at: Timestamp
     files: list[str]
 
 
@@ -277,7 +285,7 @@ class AuditQuery(BaseModel):
 
 class AuditEvent(BaseModel):
     id: int
-    at: dt.datetime
+    at: Timestamp
     actor: str
     action: str
     object_type: str
