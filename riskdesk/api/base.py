@@ -69,15 +69,43 @@ def per_page_cap() -> int:
     return current_app.config.get("API_MAX_PER_PAGE", 200)
 
 
+def _nul_path(value, path: str = "") -> str | None:
+    """The path of the first text holding a NUL character (PostgreSQL cannot store one), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path
+        found = _nul_path(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 @bp.before_request
-def _only_json_bodies():
-    """415 for a body that is not JSON; 400 for JSON that does not parse (SpecTree would see an empty body)."""
+def _only_json_objects():
+    """415 for a body that is not JSON, 400 for JSON that does not parse, 422 for one that is not an object.
+
+    Checked before SpecTree, which reads an unparsable or falsy body as an empty object.
+    """
+    if any("\x00" in value for values in request.args.lists() for value in values[1]):
+        raise ApiProblem(422, "Query parameters must not contain NUL characters.",
+                         [{"path": name, "message": "must not contain NUL characters"}
+                          for name, values in request.args.lists() if any("\x00" in v for v in values)])
     if request.method not in BODY_METHODS or not request.get_data(cache=True):
         return None  # an operation without a body (assess, issue) takes none
     if request.mimetype not in JSON_TYPES:
         raise ApiProblem(415, f"Send the body as application/json (got {request.mimetype or 'no content type'}).")
-    if request.get_json(silent=True) is None:
+    body = request.get_json(silent=True)
+    if body is None:
         raise ApiProblem(400, "The body is not valid JSON.", [{"path": "", "message": "not valid JSON"}])
+    if not isinstance(body, dict):
+        raise ApiProblem(422, "The body must be a JSON object.", [{"path": "", "message": "must be a JSON object"}])
+    where = _nul_path(body)
+    if where is not None:
+        raise ApiProblem(422, f"{where or 'body'}: must not contain NUL characters.",
+                         [{"path": where, "message": "must not contain NUL characters"}])
     return None
 
 

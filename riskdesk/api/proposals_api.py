@@ -131,7 +131,7 @@ def update_proposal(proposal_id: int):
 
 @bp.post("/proposals/validate")
 @roles(*ROLES)
-@spec.validate(json=schemas.IntakeDocument, resp=responses({"HTTP_200": schemas.Validation}, 400, 413, 415),
+@spec.validate(json=schemas.DocumentToCheck, resp=responses({"HTTP_200": schemas.Validation}, 400, 413, 415, 422),
                tags=[TAG])
 def validate_document():
     """Check an intake document without saving it: every problem with its field path."""

@@ -44,6 +44,10 @@ class IntakeDocument(RootModel[dict[str, Any]]):
         return copy.deepcopy(_published_schema(ref_template))
 
 
+class DocumentToCheck(RootModel[dict[str, Any]]):
+    """Any JSON object: the validate operation exists to say what is wrong with a document, so it takes invalid ones."""
+
+
 class FieldProblem(BaseModel):
     path: str = Field(description="Dotted path of the field ('' for the request as a whole).")
     message: str

@@ -130,3 +130,18 @@ def test_assess_refuses_an_incomplete_proposal(api, published):
     refused = api["staff"].post(f"/proposals/{draft['id']}/assess")
     assert refused.status_code == 422 and "city.name" in {e["path"] for e in refused.get_json()["errors"]}
     assert api["staff"].get(f"/proposals/{draft['id']}/findings").status_code == 404
+
+
+def test_what_schemathesis_found_on_postgresql_is_refused_cleanly(api):
+    """Ids past 32 bits, NUL characters and non-object bodies: 4xx problems, not server errors."""
+    assert api["staff"].get(f"/proposals/{2**40}").status_code == 404
+    nul_query = api["staff"].get("/proposals?q=a%00b")
+    assert nul_query.status_code == 422 and nul_query.get_json()["errors"] == [
+        {"path": "q", "message": "must not contain NUL characters"}]
+    document = scenario_document()
+    document["partner"]["name"] = "Kilkenny\x00"
+    nul_body = api["staff"].post("/proposals", json=document)
+    assert nul_body.status_code == 422 and nul_body.get_json()["errors"][0]["path"] == "partner.name"
+    for body in ("", [], 3):
+        refused = api["staff"].post("/proposals/validate", json=body)
+        assert refused.status_code == 422 and refused.get_json()["errors"][0]["message"] == "must be a JSON object"
