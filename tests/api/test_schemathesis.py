@@ -18,13 +18,20 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from riskdesk.engine.document import country_codes, state_codes
 from tests.api.conftest import scenario_document
 from tests.conftest import shared_dir
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
+
+# The intake schema's own formats, so that generated documents can be valid ones (real codes).
+schemathesis.openapi.format("iso3166-alpha2", st.sampled_from(sorted(country_codes())))
+schemathesis.openapi.format("iso3166-alpha2-or-empty", st.sampled_from(["", *sorted(country_codes())]))
+schemathesis.openapi.format("us-state", st.sampled_from(sorted(state_codes())))
 
 
 @pytest.fixture
@@ -67,3 +74,31 @@ def test_every_operation_keeps_its_contract(fuzz_app, secrets):
                 failures.append(f"{operation.label} [{mode.value}]: {exc}")
     assert tried >= 25
     assert failures == [], "\n\n".join(failures)
+
+
+def test_stateful_sequences_follow_the_contracts_links(fuzz_app, secrets):
+    """Create a proposal, then follow its links (read, update, assess, ...), each response checked."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
+    headers = {"Authorization": f"Bearer {secrets['admin']}"}
+    machine = schema.as_state_machine()
+
+    seen: list[tuple[str, int]] = []
+
+    class WithToken(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            seen.append((case.operation.label, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, excluded_checks=[positive_data_acceptance], headers=headers,
+                                   recorder=getattr(self, "recorder", None))
+
+    WithToken.run(settings=settings(max_examples=EXAMPLES, stateful_step_count=6, deadline=None, derandomize=True,
+                                    database=None, suppress_health_check=list(HealthCheck)))
+    created = [status for label, status in seen if label == "POST /api/v1/proposals"]
+    followed = {label for label, status in seen if "{proposal_id}" in label and status < 300}
+    assert 201 in created, seen  # generated intake documents were valid, so there were links to follow
+    assert followed, seen
