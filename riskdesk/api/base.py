@@ -83,16 +83,20 @@ def _nul_path(value, path: str = "") -> str | None:
     return None
 
 
+def _refuse_nul_in_query() -> None:
+    bad = [name for name, values in request.args.lists() if any("\x00" in v for v in values)]
+    if bad:
+        raise ApiProblem(422, "Query parameters must not contain NUL characters.",
+                         [{"path": name, "message": "must not contain NUL characters"} for name in bad])
+
+
 @bp.before_request
 def _only_json_objects():
     """415 for a body that is not JSON, 400 for JSON that does not parse, 422 for one that is not an object.
 
     Checked before SpecTree, which reads an unparsable or falsy body as an empty object.
     """
-    if any("\x00" in value for values in request.args.lists() for value in values[1]):
-        raise ApiProblem(422, "Query parameters must not contain NUL characters.",
-                         [{"path": name, "message": "must not contain NUL characters"}
-                          for name, values in request.args.lists() if any("\x00" in v for v in values)])
+    _refuse_nul_in_query()
     if request.method not in BODY_METHODS or not request.get_data(cache=True):
         return None  # an operation without a body (assess, issue) takes none
     if request.mimetype not in JSON_TYPES:

@@ -132,7 +132,7 @@ def test_assess_refuses_an_incomplete_proposal(api, published):
     assert api["staff"].get(f"/proposals/{draft['id']}/findings").status_code == 404
 
 
-def test_what_schemathesis_found_on_postgresql_is_refused_cleanly(api):
+def test_what_the_fuzzer_found_is_refused_cleanly(api):
     """Ids past 32 bits, NUL characters and non-object bodies: 4xx problems, not server errors."""
     assert api["staff"].get(f"/proposals/{2**40}").status_code == 404
     nul_query = api["staff"].get("/proposals?q=a%00b")
