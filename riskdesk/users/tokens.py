@@ -14,7 +14,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from riskdesk.audit import trail
 from riskdesk.models import ApiToken, User, utcnow
@@ -98,7 +98,8 @@ def authenticate(session: Session, authorization: str) -> ApiToken | None:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
+    row = session.scalars(select(ApiToken).options(joinedload(ApiToken.user))
+                          .where(ApiToken.token_hash == hash_token(secret))).first()
     if row is None or not is_usable(row):
         return None
     today = utcnow().date()
