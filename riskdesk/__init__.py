@@ -11,6 +11,7 @@ __version__ = "0.2.0"
 BLUEPRINT_MODULES = (
     "riskdesk.users.routes", "riskdesk.proposals.routes", "riskdesk.council.routes",
     "riskdesk.checklists.routes", "riskdesk.screening.routes", "riskdesk.audit.routes",
+    "riskdesk.api.routes", "riskdesk.api.tokens_page",
 )
 
 

@@ -57,6 +57,8 @@ def load(overrides: dict | None = None) -> dict:
         "REPORT_RENDER_TIMEOUT": float(os.environ.get("RISKDESK_REPORT_RENDER_TIMEOUT", "120")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("RISKDESK_LOGIN_RATE_LIMIT", "10 per minute"),
+        "API_RATE_LIMIT": os.environ.get("RISKDESK_API_RATE_LIMIT", "300 per minute"),
+        "API_MAX_PER_PAGE": 200,
     }
     settings.update(overrides)
     if "SECRET_KEY" not in settings:

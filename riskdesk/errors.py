@@ -1,8 +1,12 @@
 """Error pages (HTML) for every refusal the app gives."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+
+from riskdesk.api.problems import problem_response
+
+API_PATH = "/api/"  # a URL under the API that matches no operation still gets a problem+json answer
 
 ERROR_TITLES = ((400, "Bad request"), (403, "Not allowed"), (404, "Not found"), (405, "Not allowed"),
                 (409, "Conflict"), (413, "File too large"), (429, "Too many attempts"),
@@ -18,6 +22,8 @@ def init_app(app: Flask) -> None:
 
     for code, title in ERROR_TITLES:
         def handler(error, code=code, title=title):
+            if request.path.startswith(API_PATH):
+                return problem_response(error)
             message = getattr(error, "description", "") or title
             return render_template("errors/error.html", code=code, title=title, message=message), code
 

@@ -293,3 +293,22 @@ class Adjudication(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     by_name: Mapped[str] = mapped_column(String(80), default="")
+
+
+class ApiToken(Base):
+    """A personal API token: only its sha256 is kept; it acts with its owner's roles until expiry or revocation."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # the first characters, so a user can tell tokens apart
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

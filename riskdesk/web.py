@@ -14,8 +14,11 @@ def current_db_user() -> User:
     return db.session().get(User, current_user.id)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger one in a URL is simply not there (PostgreSQL would refuse it)
+
+
 def get_or_404(model, object_id: int, what: str):
-    row = db.session().get(model, object_id)
+    row = db.session().get(model, object_id) if 0 < object_id <= MAX_ID else None
     if row is None:
         abort(404, f"There is no {what} {object_id}.")
     return row

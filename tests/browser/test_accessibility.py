@@ -130,7 +130,22 @@ def _password(page: Page, login) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Change password")
 
 
+def _api_tokens_with_new_token(page: Page, login) -> None:
+    login("stella")
+    page.goto("/account/tokens")
+    page.fill("input[name=name]", "agenda system")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_be_visible()
+
+
+def _api_docs(page: Page, login) -> None:
+    page.goto("/api/v1/docs")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("RiskDesk API")
+
+
 PAGES = {
+    "api-tokens": _api_tokens_with_new_token,
+    "api-docs": _api_docs,
     "login": _login_page,
     "login-with-error": _login_page_with_error,
     "new-proposal-form": _new_form,
