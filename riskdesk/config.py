@@ -1,7 +1,8 @@
 """Settings from the environment, with safe defaults.
 
 ``DATABASE_URL`` defaults to an SQLite file under ``instance/``; ``SECRET_KEY`` comes from the
-environment or is generated once and kept in ``instance/secret_key`` (mode 0600).
+environment or is generated once and kept in ``instance/secret_key`` (mode 0600). ``REDIS_URL``, when
+set, moves the sign-in rate limit's counters and the background job queue to Redis (several workers).
 """
 from __future__ import annotations
 
@@ -55,10 +56,16 @@ def load(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "PROPOSALS_PER_PAGE": 25,
         "REPORT_RENDER_TIMEOUT": float(os.environ.get("RISKDESK_REPORT_RENDER_TIMEOUT", "120")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several workers share the sign-in counters and the job queue through Redis when REDIS_URL is set.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Behind one reverse proxy set RISKDESK_PROXY_HOPS=1: client address and scheme come from X-Forwarded-*.
+        "PROXY_HOPS": int(os.environ.get("RISKDESK_PROXY_HOPS", "0")),
+        "JOB_RETRY_DELAY": float(os.environ.get("RISKDESK_JOB_RETRY_DELAY", "2")),
         "LOGIN_RATE_LIMIT": os.environ.get("RISKDESK_LOGIN_RATE_LIMIT", "10 per minute"),
     }
     settings.update(overrides)
+    settings.setdefault("RATELIMIT_STORAGE_URI",
+                        os.environ.get("RATELIMIT_STORAGE_URI") or settings["REDIS_URL"] or "memory://")
     if "SECRET_KEY" not in settings:
         settings["SECRET_KEY"] = _secret_key(Path(settings["INSTANCE_PATH"]))
     return settings

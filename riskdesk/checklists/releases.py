@@ -1,6 +1,7 @@
 """Checklist releases in the database: publish, activate, roll back, preview impact."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,10 +60,12 @@ def open_and_active(session: Session):
     return session.scalars(select(Proposal).where(Proposal.status.in_(OPEN_AND_ACTIVE)).order_by(Proposal.id))
 
 
-def impact(session: Session, files: dict[str, str]) -> list[dict]:
+def impact(session: Session, files: dict[str, str],
+           progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """Re-score every open and active proposal under the active and the draft release; list differences.
 
-    Raises ChecklistError for a malformed draft before any other work.
+    Raises ChecklistError for a malformed draft before any other work. ``progress(done, total)`` is told
+    after each proposal.
     """
     draft = build_release(files)
     active = active_release(session)
@@ -70,12 +73,14 @@ def impact(session: Session, files: dict[str, str]) -> list[dict]:
         return []
     current = compiled(active)
     changes = []
-    for proposal in open_and_active(session):
-        if validate(proposal.document):
-            continue
-        diff = compare(score(proposal.document, current).to_dict(), score(proposal.document, draft).to_dict())
-        if diff["rating"][0] != diff["rating"][1] or diff["prohibited"][0] != diff["prohibited"][1] or \
-                diff["new"] or diff["gone"] or diff["changed"]:
-            changes.append({"proposal": proposal, **diff})
+    proposals = list(open_and_active(session))
+    for index, proposal in enumerate(proposals, 1):
+        if not validate(proposal.document):
+            diff = compare(score(proposal.document, current).to_dict(), score(proposal.document, draft).to_dict())
+            if diff["rating"][0] != diff["rating"][1] or diff["prohibited"][0] != diff["prohibited"][1] or \
+                    diff["new"] or diff["gone"] or diff["changed"]:
+                changes.append({"proposal": proposal, **diff})
+        if progress is not None:
+            progress(index, len(proposals))
     return changes
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 from flask.cli import ScriptInfo
 
-from riskdesk.cli import checklists, database, documents, lists, serving, users
+from riskdesk.cli import backup, checklists, database, documents, jobs, lists, serving, users
 
 
 @click.group()
@@ -19,7 +19,7 @@ def main():
     """RiskDesk: due diligence for cities' international partnerships."""
 
 
-for module in (documents, checklists, database, users, lists, serving):
+for module in (documents, checklists, database, users, lists, serving, jobs, backup):
     for command in module.COMMANDS:
         main.add_command(command)
 

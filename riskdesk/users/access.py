@@ -13,7 +13,7 @@ from riskdesk.extensions import login_manager
 from riskdesk.models import User
 
 LOGIN_ENDPOINT = "users.login"
-PUBLIC_ENDPOINTS = frozenset({LOGIN_ENDPOINT, "static"})
+PUBLIC_ENDPOINTS = frozenset({LOGIN_ENDPOINT, "static", "ops.healthz", "ops.readyz"})
 
 
 def roles(*allowed: str):
