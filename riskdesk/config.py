@@ -39,6 +39,11 @@ def database_url(instance: Path | None = None) -> str:
     return f"sqlite:///{instance / 'riskdesk.sqlite3'}"
 
 
+def limits_uri(redis_url: str) -> str:
+    """The rate limiter's name for a Redis URL (it spells a Unix socket ``redis+unix://``)."""
+    return "redis+unix://" + redis_url.removeprefix("unix://") if redis_url.startswith("unix://") else redis_url
+
+
 def load(overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance = Path(overrides.pop("INSTANCE_PATH", None) or os.environ.get("RISKDESK_INSTANCE", PROJECT_ROOT / "instance"))
@@ -65,7 +70,7 @@ def load(overrides: dict | None = None) -> dict:
     }
     settings.update(overrides)
     settings.setdefault("RATELIMIT_STORAGE_URI",
-                        os.environ.get("RATELIMIT_STORAGE_URI") or settings["REDIS_URL"] or "memory://")
+                        os.environ.get("RATELIMIT_STORAGE_URI") or limits_uri(settings["REDIS_URL"]) or "memory://")
     if "SECRET_KEY" not in settings:
         settings["SECRET_KEY"] = _secret_key(Path(settings["INSTANCE_PATH"]))
     return settings

@@ -158,7 +158,6 @@ def _extract(archive: tarfile.TarFile, name: str, destination: Path) -> Path:
 
 def _restore_database(url: str, dump: Path, replace: bool) -> None:
     if _backend(url) == "sqlite":
-        _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
         source, target = sqlite3.connect(dump), sqlite3.connect(_sqlite_path(url))
         try:
             source.backup(target)
@@ -198,6 +197,8 @@ def restore(archive_path, replace):
     """Restore the database and report files from the backup archive IN into the configured ones."""
     url, reports_dir = current_app.config["DATABASE_URL"], Path(current_app.config["REPORTS_DIR"])
     current_app.extensions["riskdesk.engine"].dispose()
+    if _backend(url) == "sqlite":
+        _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path) as archive, tempfile.TemporaryDirectory(prefix="riskdesk-restore-") as tmp:
         manifest = _read_manifest(archive, archive_path)
         if manifest["backend"] != _backend(url):

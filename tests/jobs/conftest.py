@@ -40,3 +40,31 @@ def counts(session) -> dict[str, int]:
     session.expire_all()
     return {model.__name__: session.scalar(select(func.count()).select_from(model))
             for model in (Assessment, Report, AuditEvent)}
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    from tests.pgcluster import ServerProgramsMissing
+    from tests.redisserver import throwaway_redis
+
+    try:
+        with throwaway_redis() as url:
+            yield url
+    except ServerProgramsMissing as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def redis_app(app, redis_server):
+    """The test app with its job queue and sign-in counters on Redis (emptied before each test)."""
+    from redis import Redis
+
+    from riskdesk import create_app
+
+    Redis.from_url(redis_server).flushall()
+    queued = create_app({**{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH",
+                                                           "REPORTS_DIR", "SESSION_COOKIE_SECURE",
+                                                           "REMEMBER_COOKIE_SECURE")},
+                         "REDIS_URL": redis_server, "JOB_RETRY_DELAY": 0})
+    yield queued
+    queued.extensions["riskdesk.engine"].dispose()
