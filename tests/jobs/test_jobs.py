@@ -1,6 +1,8 @@
 """Background jobs run in process (no REDIS_URL): results, progress, bounded retries, nothing half-applied."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from riskdesk.jobs import kinds, queue
@@ -128,3 +130,17 @@ def test_an_unknown_kind_is_refused_before_anything_is_queued(app, db_session):
         queue.submit(app, db_session, "nope", {}, None)
     db_session.rollback()
     assert db_session.query(Job).count() == 0
+
+
+def test_jobs_enqueue_from_the_command_line_waits_for_an_in_process_job_and_lists_it(
+        app, db_session, users, assessed, newer_release):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["riskdesk", "jobs", "enqueue", "reassess", "--as", "ada"])
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"job \d+: succeeded: Re-assessed {len(assessed)} proposals", result.output)
+    listed = runner.invoke(args=["riskdesk", "jobs", "list"])
+    assert "\treassess\tsucceeded\t" in listed.output
+    refused = runner.invoke(args=["riskdesk", "jobs", "enqueue", "render_reports", "--params", "[1]"])
+    assert refused.exit_code == 2 and "must be a JSON object" in refused.output
+    failed = runner.invoke(args=["riskdesk", "jobs", "enqueue", "render_reports", "--params", '{"status": "draft"}'])
+    assert failed.exit_code == 1 and "Issuing reports needs the person who issues them" in failed.output
