@@ -1,4 +1,4 @@
-"""Real servers for tests and the load benchmark: gunicorn (``serve --production``), the RQ worker, a browserless client."""
+"""Real servers for tests and the load benchmark: gunicorn (``serve --production``), the job worker, a client."""
 from __future__ import annotations
 
 import contextlib
@@ -127,7 +127,8 @@ class Client:
         assert match, f"no CSRF token on {path} ({page.status})"
         return match.group(1)
 
-    def post(self, path: str, data: dict | None = None, token_from: str = "/proposals", token: str | None = None) -> Answer:
+    def post(self, path: str, data: dict | None = None, token_from: str = "/proposals",
+             token: str | None = None) -> Answer:
         data = dict(data or {})
         data.setdefault("csrf_token", token or self.token(token_from))
         body = urllib.parse.urlencode(data, doseq=True).encode()

@@ -25,7 +25,8 @@ def _production(host, port, workers) -> None:
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", default=None, type=int, envvar="PORT", help="Port [default: 5000, or 8000 with --production].")
-@click.option("--production", is_flag=True, help="Serve with gunicorn (gunicorn.conf.py) instead of the development server.")
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn (gunicorn.conf.py) instead of the development server.")
 @click.option("--workers", type=int, help="With --production: number of app worker processes.")
 def serve(host, port, production, workers):
     """Serve the app: the development server (local use and demos), or gunicorn with --production."""

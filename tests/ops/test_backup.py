@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tarfile
 from itertools import count
@@ -103,8 +104,6 @@ def test_a_tampered_report_file_stops_the_restore_before_the_database_is_touched
             if member.name.startswith("reports/"):
                 data = data.replace(b"%%EOF", b"%%EOF\n% changed")
                 member.size = len(data)
-            import io
-
             target.addfile(member, io.BytesIO(data))
     restored = restored_app(fresh_url, tmp_path)
     result = cli(restored, "restore", str(tampered))

@@ -33,8 +33,8 @@ def test_readyz_names_a_database_behind_the_code(app, web, published, db_session
     response = web.get("/readyz")
     body = response.get_json()
     assert response.status_code == 503 and body["status"] == "not ready"
-    assert body["checks"]["migrations"] == (f"database at 0001, code expects {', '.join(sorted(readiness.code_heads()))}"
-                                            ": run python -m riskdesk db upgrade")
+    expected = ", ".join(sorted(readiness.code_heads()))
+    assert body["checks"]["migrations"] == f"database at 0001, code expects {expected}: run python -m riskdesk db upgrade"
 
 
 def test_readyz_reports_an_unreachable_database_without_details(app, web, monkeypatch):
