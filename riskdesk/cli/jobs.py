@@ -1,6 +1,7 @@
 """``jobs worker | enqueue | list``: the RQ worker beside the web workers, and jobs started by cron or by hand."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import click
@@ -9,7 +10,7 @@ from flask.cli import with_appcontext
 
 from riskdesk import db
 from riskdesk.cli.common import fail
-from riskdesk.jobs import queue
+from riskdesk.jobs import queue, runner
 from riskdesk.jobs.kinds import KINDS
 from riskdesk.users import services
 
@@ -29,6 +30,11 @@ def jobs_worker(burst):
     jobs_queue = current_app.extensions["riskdesk.jobs"]
     if not isinstance(jobs_queue, queue.RedisQueue):
         fail(["REDIS_URL: not set, so jobs run inside the web process and no worker is needed."])
+    session = db.session()
+    abandoned = runner.fail_abandoned(session, dt.timedelta(seconds=queue.JOB_TIMEOUT_SECONDS))
+    session.commit()
+    if abandoned:
+        click.echo(f"{abandoned} job(s) left running by a stopped worker marked failed", err=True)
     # SimpleWorker runs each job in this process, inside this app context: the database pool and the
     # report render worker are set up once, not once per job in a fork.
     SimpleWorker([jobs_queue.rq], connection=jobs_queue.redis).work(burst=burst, with_scheduler=False)

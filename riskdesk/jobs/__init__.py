@@ -18,6 +18,11 @@ Adding a kind takes one function and one registry entry in ``riskdesk/jobs/kinds
 
     KINDS["my_kind"] = JobKind("Title shown to administrators", my_kind)
 
-then ``python -m riskdesk jobs enqueue my_kind --params '{...}'`` (for cron or a systemd timer) or
-``jobs.submit(app, "my_kind", params, actor)`` from a route or a service caller.
+then ``python -m riskdesk jobs enqueue my_kind --params '{...}'`` (for cron or a systemd timer: this is how
+a scheduled ``lists fetch`` runs) or, from a route, ``queue.submit(current_app, session, "my_kind", params,
+actor)`` (``riskdesk.jobs.queue``; ``queue.background(app)`` says whether a Redis queue is configured, when a
+page should enqueue instead of doing the work in the request). Parameters must be JSON (ids, not rows).
+
+A worker that dies mid-job (killed, machine lost) loses its open transaction, so nothing of it is applied;
+``jobs worker`` marks such jobs failed when it starts, once they are older than the job time limit.
 """

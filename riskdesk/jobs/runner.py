@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from riskdesk.jobs.kinds import KINDS, JobContext, JobRefused
@@ -95,6 +95,15 @@ def perform(app, job_id: int, progress_store) -> str:
         if status == "queued":
             time.sleep(float(app.config.get("JOB_RETRY_DELAY", 2.0)) * job.attempts)
     return status
+
+
+def fail_abandoned(session: Session, older_than: dt.timedelta) -> int:
+    """Mark failed the jobs still "running" after the time limit: their worker died, its transaction with it."""
+    rows = session.scalars(select(Job).where(Job.status == "running", Job.started_at < _now() - older_than)).all()
+    for row in rows:
+        row.status, row.finished_at = "failed", _now()
+        row.error = "The worker running this job stopped before it finished; nothing was changed."
+    return len(rows)
 
 
 def perform_current(job_id: int) -> str:

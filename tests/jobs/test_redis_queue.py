@@ -70,3 +70,21 @@ def test_impact_preview_with_a_queue_shows_progress_on_the_edit_page_and_the_res
 def test_the_worker_refuses_to_start_without_redis(app):
     result = app.test_cli_runner().invoke(args=["riskdesk", "jobs", "worker", "--burst"])
     assert result.exit_code == 2 and "REDIS_URL: not set" in result.output
+
+
+def test_the_worker_marks_jobs_abandoned_by_a_dead_worker_failed_and_leaves_recent_ones(redis_app, db_session):
+    import datetime as dt
+
+    from riskdesk.jobs.queue import JOB_TIMEOUT_SECONDS
+
+    now = dt.datetime.now(dt.timezone.utc)
+    old = Job(kind="reassess", params={}, status="running", attempts=1, error="",
+              started_at=now - dt.timedelta(seconds=JOB_TIMEOUT_SECONDS + 60))
+    recent = Job(kind="reassess", params={}, status="running", attempts=1, error="", started_at=now)
+    db_session.add_all([old, recent])
+    db_session.commit()
+    result = run_worker(redis_app)
+    assert "1 job(s) left running by a stopped worker marked failed" in result.output
+    db_session.expire_all()
+    assert db_session.get(Job, old.id).status == "failed" and "nothing was changed" in db_session.get(Job, old.id).error
+    assert db_session.get(Job, recent.id).status == "running"
