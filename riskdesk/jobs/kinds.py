@@ -1,4 +1,9 @@
-"""The job kinds: one function each, registered in ``KINDS`` (see the package docstring)."""
+"""The job kinds: one function each, registered in ``KINDS`` (see the package docstring).
+
+A kind writes through ``ctx.session`` and never commits: the runner commits its work together with the
+job's success, or rolls all of it back (and runs ``ctx.undo``) when it raises. It returns a JSON-ready dict
+whose ``summary`` is the sentence shown to administrators.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
