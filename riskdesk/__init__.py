@@ -11,7 +11,7 @@ __version__ = "0.2.0"
 BLUEPRINT_MODULES = (
     "riskdesk.users.routes", "riskdesk.proposals.routes", "riskdesk.council.routes",
     "riskdesk.checklists.routes", "riskdesk.screening.routes", "riskdesk.audit.routes",
-    "riskdesk.api.routes", "riskdesk.api.tokens_page",
+    "riskdesk.api.routes", "riskdesk.api.tokens_page", "riskdesk.jobs.routes", "riskdesk.ops.routes",
 )
 
 
@@ -27,6 +27,7 @@ def create_app(config=None):
     from riskdesk.cli import main as cli_group
     from riskdesk.config import PROJECT_ROOT
     from riskdesk.extensions import csrf
+    from riskdesk.jobs import queue as jobs_queue
     from riskdesk.users import access
 
     app = Flask("riskdesk", template_folder=str(PROJECT_ROOT / "templates"),
@@ -34,6 +35,7 @@ def create_app(config=None):
     app.config.update(settings.load(config))
     Path(app.config["REPORTS_DIR"]).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    jobs_queue.init_app(app)
     csrf.init_app(app)
     access.init_app(app)
     security.init_app(app)
@@ -43,4 +45,9 @@ def create_app(config=None):
     errors.init_app(app)
     web.init_app(app)
     app.cli.add_command(cli_group, "riskdesk")
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return app

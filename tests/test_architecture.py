@@ -9,6 +9,7 @@ Layers, lowest first; a module may import from its own layer's package or from l
   users, web                    accounts, the access rule, shared view helpers
   proposals                     proposals, assessment, workflow and the proposal page
   council                       decisions, the portfolio and the council report
+  jobs, ops                     background jobs over the services; health checks
   top: every package's routes, the api package, errors, demo, cli, the factory
 """
 from __future__ import annotations
@@ -92,6 +93,7 @@ LAYERS = [
     {"riskdesk.users", "riskdesk.web"},
     {"riskdesk.proposals"},
     {"riskdesk.council"},
+    {"riskdesk.jobs", "riskdesk.ops"},
     {"riskdesk.errors", "riskdesk.demo", "riskdesk.cli", "routes", "riskdesk.api", "riskdesk", "riskdesk.__main__"},
 ]
 

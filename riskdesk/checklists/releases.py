@@ -1,6 +1,7 @@
 """Checklist releases in the database: publish, activate, roll back, preview impact."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,13 +72,15 @@ def reassessable(proposal: Proposal) -> bool:
     return bool(proposal.assessments) and not validate(proposal.document)
 
 
-def impact(session: Session, files: dict[str, str]) -> list[dict]:
+def impact(session: Session, files: dict[str, str],
+           progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """Re-score every complete open and active proposal under the active and the draft release; list differences.
 
     Each change says whether "Re-assess" after publishing will pick it up (``reassessed``: assessed before);
     the others change when they are first assessed.
 
-    Raises ChecklistError for a malformed draft before any other work.
+    Raises ChecklistError for a malformed draft before any other work. ``progress(done, total)`` is told
+    after each proposal.
     """
     draft = build_release(files)
     active = active_release(session)
@@ -85,12 +88,14 @@ def impact(session: Session, files: dict[str, str]) -> list[dict]:
         return []
     current = compiled(active)
     changes = []
-    for proposal in open_and_active(session):
-        if validate(proposal.document):
-            continue
-        diff = compare(score(proposal.document, current).to_dict(), score(proposal.document, draft).to_dict())
-        if diff["rating"][0] != diff["rating"][1] or diff["prohibited"][0] != diff["prohibited"][1] or \
-                diff["new"] or diff["gone"] or diff["changed"]:
-            changes.append({"proposal": proposal, "reassessed": reassessable(proposal), **diff})
+    proposals = list(open_and_active(session))
+    for index, proposal in enumerate(proposals, 1):
+        if not validate(proposal.document):
+            diff = compare(score(proposal.document, current).to_dict(), score(proposal.document, draft).to_dict())
+            if diff["rating"][0] != diff["rating"][1] or diff["prohibited"][0] != diff["prohibited"][1] or \
+                    diff["new"] or diff["gone"] or diff["changed"]:
+                changes.append({"proposal": proposal, "reassessed": reassessable(proposal), **diff})
+        if progress is not None:
+            progress(index, len(proposals))
     return changes
 

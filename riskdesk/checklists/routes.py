@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,7 +19,8 @@ from sqlalchemy import select
 
 from riskdesk import db
 from riskdesk.checklists import releases
-from riskdesk.engine.checklists import ChecklistError
+from riskdesk.engine.checklists import ChecklistError, build_release
+from riskdesk.jobs import queue as jobs
 from riskdesk.models import ChecklistRelease
 from riskdesk.proposals import assessments
 from riskdesk.users.access import roles
@@ -82,6 +84,12 @@ def edit():
     note = request.form.get("note", "").strip()[:500]
     files = {**active.files, name: text}
     try:
+        if request.form.get("action") != "publish" and jobs.background(current_app):
+            build_release(files)  # a malformed draft is answered now, not by a job
+            job = jobs.submit(current_app, session, "impact", {"files": files, "file": name}, current_db_user())
+            return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[],
+                                   changes=None, job=job, state=jobs.status(current_app, job),
+                                   kind=jobs.KINDS["impact"])
         changes = releases.impact(session, files)
     except ChecklistError as exc:
         return render_template("checklists/edit.html", name=name, text=text, note=note, problems=exc.problems,
@@ -132,6 +140,9 @@ def reassess_stale():
     """Re-assess every open or active proposal whose latest assessment predates the active release."""
     session = db.session()
     active = _active_or_409(session)
+    if jobs.background(current_app):
+        job = jobs.submit(current_app, session, "reassess", {}, current_db_user())
+        return redirect(url_for("jobs.detail", job_id=job.id))
     done, skipped = assessments.reassess_stale(session, active, actor=current_db_user())
     session.commit()
     flash(f"Re-assessed {done} proposal{'s' if done != 1 else ''} under release {active.hash[:12]}"

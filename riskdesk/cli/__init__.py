@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 from flask.cli import ScriptInfo
 
-from riskdesk.cli import checklists, database, documents, lists, screen, serving, tokens, users
+from riskdesk.cli import backup, checklists, database, documents, jobs, lists, screen, serving, tokens, users
 
 
 @click.group()
@@ -19,7 +19,7 @@ def main():
     """RiskDesk: due diligence for cities' international partnerships."""
 
 
-for module in (documents, checklists, database, users, lists, screen, serving, tokens):
+for module in (documents, checklists, database, users, lists, screen, serving, tokens, jobs, backup):
     for command in module.COMMANDS:
         main.add_command(command)
 

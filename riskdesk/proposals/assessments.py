@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -63,19 +64,22 @@ def is_stale(session: Session, assessment: Assessment, active: ChecklistRelease 
     return (row is not None and assessment.release_id != row.id) or assessment.facts != assessment.proposal.document
 
 
-def reassess_stale(session: Session, active: ChecklistRelease, *, actor: User | None) -> tuple[int, int]:
+def reassess_stale(session: Session, active: ChecklistRelease, *, actor: User | None,
+                   progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
     """Re-assess every open or active proposal last assessed under another release.
 
-    Returns (re-assessed, skipped because incomplete).
+    Returns (re-assessed, skipped because incomplete). ``progress(done, total)`` is told after each proposal.
     """
     done = skipped = 0
-    for proposal in releases.open_and_active(session):
+    proposals = list(releases.open_and_active(session))
+    for index, proposal in enumerate(proposals, 1):
         previous = latest(proposal)
-        if previous is None or previous.release_id == active.id:
-            continue
-        if not releases.reassessable(proposal):
-            skipped += 1
-            continue
-        assess_proposal(session, proposal, actor=actor)
-        done += 1
+        if previous is not None and previous.release_id != active.id:
+            if not releases.reassessable(proposal):
+                skipped += 1
+            else:
+                assess_proposal(session, proposal, actor=actor)
+                done += 1
+        if progress is not None:
+            progress(index, len(proposals))
     return done, skipped

@@ -15,8 +15,9 @@ from riskdesk.users import tokens
 
 LOGIN_ENDPOINT = "users.login"
 SESSION_VERSION_KEY = "_riskdesk_sv"
-# The API's contract and its docs page hold no data; every other endpoint needs a user with a role.
-PUBLIC_ENDPOINTS = frozenset({LOGIN_ENDPOINT, "static", "api.openapi", "api.docs"})
+# The API's contract and its docs page, and the load balancer's health checks, hold no data;
+# every other endpoint needs a user with a role.
+PUBLIC_ENDPOINTS = frozenset({LOGIN_ENDPOINT, "static", "api.openapi", "api.docs", "ops.healthz", "ops.readyz"})
 API_ENDPOINT_PREFIX = "api."  # the API signs in by Bearer token only, never by the session cookie
 
 
