@@ -97,7 +97,7 @@ def test_unknown_answers_become_open_questions_not_no():
     result = score(doc(), release)
     assert result.findings == ()
     assert result.open_questions == ("Will the partner pay for officials' travel?",
-                                     "Answer funding.travel_paid_by_partner to decide: Item NOTRAVEL for testing")
+                                     "Answer “Travel paid by the partner” to decide: Item NOTRAVEL for testing")
     assert [u.missing for u in result.undetermined] == [("funding.travel_paid_by_partner",)] * 2
     assert fired(release, doc(funding__travel_paid_by_partner="yes")) == {"TRAVEL"}
     assert fired(release, doc(funding__travel_paid_by_partner="no")) == {"NOTRAVEL"}
@@ -118,8 +118,8 @@ def test_because_texts_are_plain_words():
                                       "{field: partner.country, in_list: foreign_adversaries}]}"))
     (finding,) = score(doc(), release).findings
     assert finding.because == (
-        "agreement.type is sister_city (one of: sister_city, friendship_city)",
-        'partner.country is CN (China), which is on the list "Foreign adversaries (15 CFR 791.4)"',
+        "Agreement type: Sister-city agreement",
+        'Partner country: China, which is on the list "Foreign adversaries (15 CFR 791.4)"',
     )
 
 

@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 from riskdesk.engine.checklists.conditions import as_facts
 from riskdesk.engine.checklists.loader import Release
 from riskdesk.engine.checklists.model import CATEGORIES, SEVERITIES, Scoring
+from riskdesk.engine.labels import field_phrase
 
 RATINGS: tuple[str, ...] = SEVERITIES  # low < moderate < high < critical
 
@@ -129,7 +130,8 @@ def rate(findings: Iterable[Mapping | Finding], scoring: Scoring) -> dict:
 def _question(item, missing: tuple[str, ...]) -> str:
     if item.question:
         return item.question
-    return f"Answer {', '.join(missing)} to decide: {item.title}"
+    fields = " and ".join(f"\u201c{field_phrase(path)}\u201d" for path in missing)
+    return f"Answer {fields} to decide: {item.title}"
 
 
 def screening_findings(hits: Iterable[Mapping], scoring: Scoring) -> list[Finding]:
@@ -147,7 +149,8 @@ def screening_findings(hits: Iterable[Mapping], scoring: Scoring) -> list[Findin
                 f"{hit['list_source']} (score {hit['score']:.0f}). {hit.get('why', '')} A person must decide "
                 "whether this is the listed party before the city proceeds."
             ).strip(),
-            because=(f"{hit['query']} ~ {hit['matched_name']} ({hit['list_source']}, score {hit['score']:.0f})",),
+            because=(f"{hit['query']} resembles {hit['matched_name']} on {hit['list_source']} "
+                     f"(similarity {hit['score']:.0f} of 100)",),
             citations=tuple(hit.get("citations", ())),
             mitigations=("Adjudicate the match (true match or false positive) with a documented note before signing.",),
         ))
