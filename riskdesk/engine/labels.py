@@ -112,6 +112,11 @@ def _fields() -> dict[str, dict]:
     return found
 
 
+def intake_fields() -> dict[str, dict]:
+    """Every field path of the intake (lists as ``[]``) with its schema node, in the form's order."""
+    return _fields()
+
+
 def field_label(path: str) -> str:
     """The schema title of a field: ``funding.federal_funds_involved`` -> ``Federal funds involved``."""
     node = _fields().get(_plain(path)) or _fields().get(_plain(path).removesuffix("[]"))

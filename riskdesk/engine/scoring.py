@@ -30,6 +30,7 @@ class Finding:
     citations: tuple[dict, ...]
     mitigations: tuple[str, ...]
     jurisdiction: str | None = None
+    bars: str = "agreement"  # for a prohibition: what it bars (the agreement, or only federal funds)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -179,6 +180,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
                 id=item.id, category=item.category, effect=item.effect, severity=item.severity,
                 title=item.title, rationale=item.rationale, because=tuple(dict.fromkeys(outcome.reasons)),
                 citations=item.citation_data, mitigations=item.mitigations, jurisdiction=item.jurisdiction,
+                bars=item.bars,
             ))
         else:
             undetermined.append(Undetermined(

@@ -70,6 +70,7 @@ class CompiledItem:
     effective_from: dt.date | None
     effective_until: dt.date | None
     condition: Node = field(repr=False, compare=False)
+    bars: str = "agreement"
 
     @cached_property
     def citation_data(self) -> tuple[dict, ...]:
@@ -281,7 +282,7 @@ def build_release(files: Mapping[str, str]) -> Release:
                 citations=tuple(item.citations), jurisdiction=item.jurisdiction or pack.jurisdiction,
                 effective_from=effective.from_ if effective else None,
                 effective_until=effective.until if effective else None,
-                condition=compile_condition(item.when, fields, lists),
+                condition=compile_condition(item.when, fields, lists), bars=item.bars,
             ))
 
     if problems:
