@@ -25,7 +25,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from riskdesk.engine.labels import NOT_GIVEN, country_label, field_label, value_label
+from riskdesk.engine.labels import NOT_GIVEN, country_label, field_label, field_phrase, value_label
 from riskdesk.engine.labels import intake_fields as schema_fields
 from riskdesk.vocabulary import (
     EFFECT_LABELS,
@@ -401,8 +401,14 @@ def _section(name: str, node: dict, data: dict) -> dict:
             if _text(value).strip():
                 texts.append((field_label(path), _text(value)))
             continue
-        rows.append({"label": field_label(path), "value": _answer(path, value, sub)})
-    return {"heading": field_label(name), "rows": rows, "text": texts}
+        rows.append({"label": field_phrase(path), "value": _answer(path, value, sub)})
+    return {"heading": field_label(name), **_collapse_blanks(rows), "text": texts}
+
+
+def _collapse_blanks(rows: list[dict]) -> dict:
+    """Answered rows, and the labels of the blank ones in a single line (the appendix stays short)."""
+    return {"rows": [r for r in rows if r["value"] != NOT_GIVEN],
+            "blank": [r["label"] for r in rows if r["value"] == NOT_GIVEN]}
 
 
 def _row_table(name: str, rows: list) -> dict:
@@ -417,7 +423,7 @@ def _intake(document: dict) -> dict:
     """The whole intake as labelled sections, tables of rows, free texts and the agreement text."""
     d = document or {}
     fields = schema_fields()
-    first = {"heading": "The proposal", "rows": [], "text": []}
+    first = {"heading": "The proposal", "rows": [], "blank": [], "text": []}
     sections, tables = [first], []
     for name in (p for p in fields if "." not in p and "[" not in p):
         node = fields[name]
@@ -441,16 +447,21 @@ def _intake(document: dict) -> dict:
 # methodology and state-law coverage
 
 
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else _text(value)
+
+
 def _scoring(scoring: dict | None) -> dict | None:
     """The release's own scoring rules as table rows; None when the caller did not supply them."""
     if not scoring:
         return None
     points, overall = scoring.get("severity_points") or {}, scoring.get("thresholds") or {}
     per_category = scoring.get("category_thresholds") or {}
-    rows = [{"severity": SEVERITY_LABELS[s], "points": _text(points.get(s, "")),
-             "overall_from": _text(overall.get(s, 0 if s == "low" else "")),
-             "category_from": _text(per_category.get(s, 0 if s == "low" else ""))} for s in SEVERITIES]
-    weights = "; ".join(f"{EFFECT_LABELS.get(e, e)} × {w}" for e, w in (scoring.get("effect_weight") or {}).items())
+    rows = [{"severity": SEVERITY_LABELS[s], "points": _number(points.get(s, "")),
+             "overall_from": _number(overall.get(s, 0 if s == "low" else "")),
+             "category_from": _number(per_category.get(s, 0 if s == "low" else ""))} for s in SEVERITIES]
+    weights = "; ".join(f"{EFFECT_LABELS.get(e, e)} × {_number(w)}"
+                        for e, w in (scoring.get("effect_weight") or {}).items())
     return {"rows": rows, "weights": weights, "has_category": bool(per_category),
             "description": " ".join(_text(scoring.get("description")).split())}
 
