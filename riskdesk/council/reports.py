@@ -34,12 +34,27 @@ def _screening_rows(session: Session, assessment_id: int) -> list[dict]:
     return rows
 
 
+def _screening_record(scope: dict | None, hits: list[dict]) -> dict | None:
+    """What screening did for the assessment (recorded with it), with its possible matches and decisions.
+
+    An assessment made before the scope was recorded but with stored hits was screened against the
+    lists those hits name; one with neither was not screened.
+    """
+    if scope:
+        return {**scope, "hits": hits}
+    if hits:
+        return {"lists": [{"source": s} for s in dict.fromkeys(h["list_source"] for h in hits)],
+                "parties": [], "hits": hits}
+    return None
+
+
 def report_inputs(session: Session, proposal: Proposal, status: str) -> dict:
     """Everything the renderer needs for the latest assessment (raises NotAssessed without one)."""
     latest = assessments.latest(proposal)
     if latest is None:
         raise NotAssessed("Assess the proposal before producing a report.")
     hits = _screening_rows(session, latest.id)
+    scope = latest.result.get("screening")
     release_row = latest.release
     compiled = releases.compiled(release_row)
     decided = workflow.last_decision(session, proposal.id)
@@ -47,7 +62,7 @@ def report_inputs(session: Session, proposal: Proposal, status: str) -> dict:
         "document": latest.facts, "result": latest.result, "status": status,
         "release": {"hash": release_row.hash, "created_at": release_row.created_at.strftime("%Y-%m-%d"),
                     "note": release_row.note, "scoring": compiled.scoring.description},
-        "screening": hits if screening.active_snapshots(session) or hits else None,
+        "screening": _screening_record(scope, hits),
         "residual": workflow.residual_for(session, proposal),
         "conditions": proposal.conditions or None,
         "scoring": scoring_summary(compiled.scoring),

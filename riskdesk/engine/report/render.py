@@ -353,9 +353,9 @@ def _screening(screening: dict | None) -> dict:
     parties = [{"name": _text(p.get("name")), "kind": _text(p.get("kind"))} for p in screening.get("parties") or []]
     lists = [_list_phrase(s) for s in screening["lists"]]
     when = _date(screening.get("screened_at"))
-    base = (f"{plural(len(parties), 'name')} from the intake ({_parties_phrase(parties) or 'none'}) "
-            f"{'was' if len(parties) == 1 else 'were'} screened{' on ' + when if when else ''} against "
-            f"{'; '.join(lists)}.")
+    names = (f"{plural(len(parties), 'name')} from the intake ({_parties_phrase(parties)}) "
+             f"{'was' if len(parties) == 1 else 'were'}" if parties else "The names in the intake were")
+    base = f"{names} screened{' on ' + when if when else ''} against {'; '.join(lists)}."
     if not rows:
         return {"state": "no_match", "rows": [], "lists": lists, "parties": parties,
                 "sentence": f"{base} No potential matches.", "short": "Screened: no potential matches."}
