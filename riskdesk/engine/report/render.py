@@ -30,7 +30,6 @@ from riskdesk.engine.labels import intake_fields as schema_fields
 from riskdesk.vocabulary import (
     EFFECT_LABELS,
     EFFECTS,
-    LEGAL_CATEGORIES,
     RATING_LABELS,
     SEVERITIES,
     SEVERITY_LABELS,
@@ -52,6 +51,61 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "custom_metadata": Fal
 REPORT_STATUS_LABELS = {"DRAFT": "Draft", "ISSUED": "Issued"}
 AGREEMENT_TEXT_LIMIT = 8000
 OTHER_TOPIC = "Other questions"
+# The fixed prose of the report, shared by the HTML template and the DOCX writer.
+TEXTS = {
+    "legal_intro": (
+        "Laws that prohibit all or part of this agreement come first, then laws that impose conditions on it,"
+        " the most severe first. Conditions of approval cannot lift a prohibition."
+    ),
+    "findings_none": (
+        "No risks beyond the legal bars were found."
+    ),
+    "required_intro": (
+        "These follow from legal bars and must be done before the city signs."
+    ),
+    "suggested_intro": (
+        "The council may adopt these; each addresses the findings named after it."
+    ),
+    "questions_intro": (
+        'The intake left these answers as unknown. An unknown answer is never treated as "no": each must be '
+        "answered before the assessment is complete, and the rating may rise once it is."
+    ),
+    "questions_none": (
+        "None: every question the checklists ask was answered."
+    ),
+    "method_intro": (
+        "RiskDesk compares the intake answers with checklists of state law, federal law and known risks. Each"
+        " checklist item has a category, an effect (prohibition, legal requirement, risk or open question) "
+        "and a severity (low, moderate, high or critical). An item applies only when the answers meet its "
+        'condition; the report lists those answers under "Why it applies". An answer of "unknown" is never '
+        'treated as "no": an item that depends on one adds no points but becomes an open question.'
+    ),
+    "method_rules": (
+        "Each applying item adds the points for its severity, multiplied by the weight of its effect, to its "
+        "category and to the total. A rating is the highest band whose threshold the score reaches; the "
+        "overall rating is also at least the floor set by the most severe finding, and a prohibition sets it "
+        "by itself. Points are never negative, so adding a finding can never lower a rating."
+    ),
+    "method_no_scoring": (
+        "The release's scoring configuration was not supplied to this report, so its points and thresholds "
+        "are not shown."
+    ),
+    "sources_note": (
+        'Sources are cited with the date staff last verified them; sources marked "not verified" or "low '
+        'confidence" should be confirmed before anyone relies on them. A later checklist release never '
+        "changes an issued report; it can only lead to a new assessment."
+    ),
+    "disclaimer": (
+        "This report is not legal advice. It is a structured staff review prepared with the RiskDesk due-"
+        "diligence tool from the answers staff gave and the checklists in force on the dates shown. Laws "
+        "change and the checklists may be incomplete. The city attorney should review any legal bar, "
+        "requirement or open question before the council acts."
+    ),
+    "appendix_intro": (
+        "Every answer given in the intake form, on which this assessment rests; the questions left blank are "
+        "named after each part."
+    ),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,7 +602,7 @@ def build_context(document: dict, result: dict, *, status: str = "DRAFT",
         "intake": _intake(document),
         "scoring": _scoring(scoring),
         "decision": _decision(decision),
-        "legal_categories": LEGAL_CATEGORIES,
+        "texts": TEXTS,
     }
 
 
