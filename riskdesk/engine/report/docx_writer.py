@@ -69,8 +69,8 @@ def _table(doc: WordDocument, header: list[str] | None, rows: list[list[str]], c
             cell.text = str(text)
 
 
-def _finding(doc: WordDocument, f: dict) -> None:
-    doc.add_heading(f["title"], level=3)
+def _finding(doc: WordDocument, f: dict, level: int) -> None:
+    doc.add_heading(f["title"], level=level)
     meta = f"{f['effect_label']} · {f['severity_label']} · {f['category_label']}"
     meta += f" · {f['jurisdiction']}" if f["jurisdiction"] else ""
     _para(doc, f"{meta} · {f['id']}", size=8.5)
@@ -154,7 +154,7 @@ def _legal_and_findings(doc: WordDocument, c: dict) -> None:
     else:
         _para(doc, t["legal_intro"])
         for f in c["bars"]:
-            _finding(doc, f)
+            _finding(doc, f, 2)
     law = c["state_law"]
     if law:
         _para(doc, f"{law['state']}{', ' + law['status'] if law['status'] else ''}"
@@ -170,7 +170,7 @@ def _legal_and_findings(doc: WordDocument, c: dict) -> None:
         doc.add_heading(f"{cat['label']} {(cat['rating'] or '').upper()} {cat['score']} points"
                         if cat["rating"] else cat["label"], level=2)
         for f in cat["findings"]:
-            _finding(doc, f)
+            _finding(doc, f, 3)
 
 
 def _conditions_and_questions(doc: WordDocument, c: dict) -> None:
