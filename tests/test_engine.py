@@ -118,8 +118,8 @@ def test_because_texts_are_plain_words():
                                       "{field: partner.country, in_list: foreign_adversaries}]}"))
     (finding,) = score(doc(), release).findings
     assert finding.because == (
-        "agreement.type is sister_city (one of: sister_city, friendship_city)",
-        'partner.country is CN (China), which is on the list "Foreign adversaries (15 CFR 791.4)"',
+        "Agreement type: Sister-city agreement",
+        'Partner country: China, which is on the list "Foreign adversaries (15 CFR 791.4)"',
     )
 
 

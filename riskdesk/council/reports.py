@@ -4,15 +4,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from riskdesk.audit import trail
 from riskdesk.checklists import releases
 from riskdesk.council.storage import store_issued
 from riskdesk.council.worker import render_pdf_isolated
+from riskdesk.engine.report.docx_writer import render_docx_context
 from riskdesk.engine.report.render import build_context, render_html
 from riskdesk.engine.scoring import scoring_summary
-from riskdesk.models import Proposal, Report, User
+from riskdesk.models import AuditEvent, Proposal, Report, User
 from riskdesk.proposals import assessments, workflow
 from riskdesk.screening import services as screening
 
@@ -34,12 +36,27 @@ def _screening_rows(session: Session, assessment_id: int) -> list[dict]:
     return rows
 
 
+def _screening_record(scope: dict | None, hits: list[dict]) -> dict | None:
+    """What screening did for the assessment (recorded with it), with its possible matches and decisions.
+
+    An assessment made before the scope was recorded but with stored hits was screened against the
+    lists those hits name; one with neither was not screened.
+    """
+    if scope:
+        return {**scope, "hits": hits}
+    if hits:
+        return {"lists": [{"source": s} for s in dict.fromkeys(h["list_source"] for h in hits)],
+                "parties": [], "hits": hits}
+    return None
+
+
 def report_inputs(session: Session, proposal: Proposal, status: str) -> dict:
     """Everything the renderer needs for the latest assessment (raises NotAssessed without one)."""
     latest = assessments.latest(proposal)
     if latest is None:
         raise NotAssessed("Assess the proposal before producing a report.")
     hits = _screening_rows(session, latest.id)
+    scope = latest.result.get("screening")
     release_row = latest.release
     compiled = releases.compiled(release_row)
     decided = workflow.last_decision(session, proposal.id)
@@ -47,7 +64,7 @@ def report_inputs(session: Session, proposal: Proposal, status: str) -> dict:
         "document": latest.facts, "result": latest.result, "status": status,
         "release": {"hash": release_row.hash, "created_at": release_row.created_at.strftime("%Y-%m-%d"),
                     "note": release_row.note, "scoring": compiled.scoring.description},
-        "screening": hits if screening.active_snapshots(session) or hits else None,
+        "screening": _screening_record(scope, hits),
         "residual": workflow.residual_for(session, proposal),
         "conditions": proposal.conditions or None,
         "scoring": scoring_summary(compiled.scoring),
@@ -62,6 +79,18 @@ def report_html(inputs: dict) -> str:
     return render_html(build_context(inputs.pop("document"), inputs.pop("result"), **inputs))
 
 
+def report_docx(inputs: dict) -> bytes:
+    """The same report as a Word document (rendered in-process: python-docx runs no untrusted layout)."""
+    inputs = dict(inputs)
+    return render_docx_context(build_context(inputs.pop("document"), inputs.pop("result"), **inputs))
+
+
+def report_number(session: Session, proposal: Proposal) -> str:
+    """The next issued report's number: the proposal's id and the count of its issued reports."""
+    issued = session.scalar(select(func.count()).select_from(Report).where(Report.proposal_id == proposal.id))
+    return f"RD-{proposal.id}-{issued + 1}"
+
+
 def render_pdf(inputs: dict, *, timeout: float) -> bytes:
     """Build the HTML here, render the PDF in the worker process within ``timeout`` (RenderTimeout)."""
     return render_pdf_isolated(report_html(inputs), timeout=timeout)
@@ -69,15 +98,37 @@ def render_pdf(inputs: dict, *, timeout: float) -> bytes:
 
 def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_dir: Path,
                  timeout: float) -> Report:
-    """Render the ISSUED report, store it once on disk with its sha256, record it and its audit entry."""
+    """Render the ISSUED report as PDF and DOCX, store each once on disk with its sha256, record it and its
+    audit entry.
+
+    Both copies carry the same report number and release hash. The PDF's name and hash are columns of
+    the report; the DOCX's are kept in the append-only audit entry of the issue (see :func:`issued_docx`).
+    """
     issued_at = dt.datetime.now(dt.timezone.utc)
-    inputs = report_inputs(session, proposal, "ISSUED")
-    pdf = render_pdf({**inputs, "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC")}, timeout=timeout)
+    number = report_number(session, proposal)
+    inputs = {**report_inputs(session, proposal, "ISSUED"), "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC"),
+              "report_number": number}
+    pdf = render_pdf(inputs, timeout=timeout)
     filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
+    docx_filename, docx_sha256 = store_issued(report_docx(inputs), reports_dir, f"proposal-{proposal.id}",
+                                              suffix=".docx")
     report = Report(proposal_id=proposal.id, assessment_id=assessments.latest(proposal).id, filename=filename,
                     sha256=sha256, issued_at=issued_at, issued_by_id=actor.id)
     session.add(report)
     session.flush()
     trail.record(session, "report.issue", actor=actor, object_type="report", object_id=report.id,
-                 summary=f"Issued report for proposal {proposal.id}", after={"sha256": sha256, "file": filename})
+                 summary=f"Issued report {number} for proposal {proposal.id}",
+                 after={"sha256": sha256, "file": filename, "number": number,
+                        "docx_sha256": docx_sha256, "docx_file": docx_filename})
     return report
+
+
+def issued_docx(session: Session, report: Report) -> tuple[str, str] | None:
+    """(file name, sha256) of an issued report's DOCX, from its issue entry; None if it has none."""
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "report.issue", AuditEvent.object_type == "report",
+        AuditEvent.object_id == str(report.id)).order_by(AuditEvent.id)).first()
+    after = (event.after or {}) if event else {}
+    if not after.get("docx_file") or not after.get("docx_sha256"):
+        return None
+    return after["docx_file"], after["docx_sha256"]

@@ -28,6 +28,7 @@ from riskdesk.vocabulary import EDITORS, ROLES, STATUS_LABELS
 from riskdesk.web import current_db_user, get_or_404, get_proposal
 
 bp = Blueprint("council", __name__)
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.route("/council")
@@ -128,6 +129,27 @@ def issue_report(proposal_id: int):
     session.commit()
     flash("Report issued. It will never change; download it from the list below.")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.route("/proposals/<int:proposal_id>/report.docx")
+@roles(*ROLES)
+def report_draft_docx(proposal_id: int):
+    docx = reports.report_docx(_inputs(proposal_id, "DRAFT"))
+    return Response(docx, mimetype=DOCX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="proposal-{proposal_id}-draft.docx"'})
+
+
+@bp.route("/reports/<int:report_id>.docx")
+@roles(*ROLES)
+def report_issued_docx(report_id: int):
+    report = get_or_404(Report, report_id, "report")
+    stored = reports.issued_docx(db.session(), report)
+    if stored is None:
+        abort(404, "This report was issued before Word copies were kept; download the PDF.")
+    filename, sha256 = stored
+    docx = read_issued(Path(current_app.config["REPORTS_DIR"]), filename, sha256)
+    return Response(docx, mimetype=DOCX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "ETag": sha256})
 
 
 @bp.route("/reports/<int:report_id>.pdf")

@@ -41,21 +41,26 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def store_issued(pdf: bytes, reports_dir: Path, name_hint: str) -> tuple[str, str]:
-    """Store ``pdf`` under ``reports_dir``; return ``(relative filename, sha256 hex)``.
+# What each kind of issued file must start with: a PDF, or a DOCX (a ZIP package).
+MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
 
-    The filename is ``<slug of name_hint>-<first 16 hex of sha256>-<random>.pdf``: unique, safe on
+
+def store_issued(pdf: bytes, reports_dir: Path, name_hint: str, *, suffix: str = ".pdf") -> tuple[str, str]:
+    """Store ``pdf`` (or, with ``suffix=".docx"``, a Word file) under ``reports_dir``; return
+    ``(relative filename, sha256 hex)``.
+
+    The filename is ``<slug of name_hint>-<first 16 hex of sha256>-<random><suffix>``: unique, safe on
     every filesystem, and never derived from a path the user controls.
     """
-    if not isinstance(pdf, (bytes, bytearray)) or not bytes(pdf).startswith(b"%PDF-"):
-        raise ValueError("store_issued expects the bytes of a PDF")
+    if suffix not in MAGIC or not isinstance(pdf, (bytes, bytearray)) or not bytes(pdf).startswith(MAGIC[suffix]):
+        raise ValueError(f"store_issued expects the bytes of a {suffix[1:].upper()} file")
     data = bytes(pdf)
     digest = hashlib.sha256(data).hexdigest()
     directory = Path(reports_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    filename = f"{_slug(name_hint)}-{digest[:16]}-{secrets.token_hex(4)}.pdf"
+    filename = f"{_slug(name_hint)}-{digest[:16]}-{secrets.token_hex(4)}{suffix}"
     final = directory / filename
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf.part", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=f"{suffix}.part", dir=directory)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -67,9 +67,27 @@ COUNTRY_NAMES = {
 }
 
 
+# How a field is named in a sentence when its schema title needs its section to make sense, or carries
+# a technical note meant for the form ("Name" of which row? "(ISO 3166-1 alpha-2)").
+FIELD_PHRASES = {
+    "city.state": "State", "partner.country": "Partner country", "agreement.duration_years": "Duration in years",
+    "intermediaries[].name": "Intermediary's name", "intermediaries[].country": "Intermediary's country",
+    "intermediaries[].kind": "Kind of intermediary", "intermediaries[].role": "Intermediary's role",
+    "people[].name": "Person's name", "people[].role": "Person's role",
+    "people[].affiliation": "Person's affiliation", "people[].country": "Person's country",
+}
+
+
 def _plain(path: str) -> str:
-    """``people.3.name`` or ``people[].name`` -> ``people[].name``."""
-    return re.sub(r"\.(\d+)(?=\.|$)", "[]", path)
+    """``people.3.name``, ``people[].name`` or ``people.name`` (a checklist's path) -> ``people[].name``."""
+    plain = re.sub(r"\.(\d+)(?=\.|$)", "[]", path)
+    return _row_paths().get(plain, plain)
+
+
+@cache
+def _row_paths() -> dict[str, str]:
+    """``people.name`` -> ``people[].name``: checklists name a field of repeated rows without the brackets."""
+    return {path.replace("[]", ""): path for path in _fields() if "[]." in path}
 
 
 @cache
@@ -95,12 +113,22 @@ def _fields() -> dict[str, dict]:
     return found
 
 
+def intake_fields() -> dict[str, dict]:
+    """Every field path of the intake (lists as ``[]``) with its schema node, in the form's order."""
+    return _fields()
+
+
 def field_label(path: str) -> str:
     """The schema title of a field: ``funding.federal_funds_involved`` -> ``Federal funds involved``."""
     node = _fields().get(_plain(path)) or _fields().get(_plain(path).removesuffix("[]"))
     if node is None or not node.get("title"):
         raise KeyError(f"no label for intake field {path!r}")
     return node["title"]
+
+
+def field_phrase(path: str) -> str:
+    """How a field is named in a sentence (*because* texts, open questions): ``Intermediary's name``."""
+    return FIELD_PHRASES.get(_plain(path)) or field_label(path)
 
 
 def enum_values(path: str) -> list[str]:

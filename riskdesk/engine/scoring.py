@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 from riskdesk.engine.checklists.conditions import as_facts
 from riskdesk.engine.checklists.loader import Release
 from riskdesk.engine.checklists.model import CATEGORIES, SEVERITIES, Scoring
+from riskdesk.engine.labels import field_phrase
 
 RATINGS: tuple[str, ...] = SEVERITIES  # low < moderate < high < critical
 
@@ -29,6 +30,7 @@ class Finding:
     citations: tuple[dict, ...]
     mitigations: tuple[str, ...]
     jurisdiction: str | None = None
+    bars: str = "agreement"  # for a prohibition: what it bars (the agreement, or only federal funds)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -148,7 +150,8 @@ def _question(item, missing: tuple[str, ...]) -> str:
 
 
 def _plain_question(item, missing: tuple[str, ...]) -> str:
-    return f"Answer {', '.join(missing)} to decide: {item.title}"
+    fields = " and ".join(f"\u201c{field_phrase(path)}\u201d" for path in missing)
+    return f"Answer {fields} to decide: {item.title}"
 
 
 def state_law_status(release: Release, state: str) -> dict:
@@ -233,7 +236,8 @@ def screening_findings(hits: Iterable[Mapping], scoring: Scoring) -> list[Findin
                 f"{hit['list_source']} (score {hit['score']:.0f}). {hit.get('why', '')} A person must decide "
                 "whether this is the listed party before the city proceeds."
             ).strip(),
-            because=(f"{hit['query']} ~ {hit['matched_name']} ({hit['list_source']}, score {hit['score']:.0f})",),
+            because=(f"{hit['query']} resembles {hit['matched_name']} on {hit['list_source']} "
+                     f"(similarity {hit['score']:.0f} of 100)",),
             citations=tuple(hit.get("citations", ())),
             mitigations=("Adjudicate the match (true match or false positive) with a documented note before signing.",),
         ))
@@ -263,6 +267,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
                 id=item.id, category=item.category, effect=item.effect, severity=item.severity,
                 title=item.title, rationale=item.rationale, because=tuple(dict.fromkeys(outcome.reasons)),
                 citations=item.citation_data, mitigations=item.mitigations, jurisdiction=item.jurisdiction,
+                bars=item.bars,
             ))
         else:
             pending.append((item, outcome.unknown))

@@ -12,6 +12,7 @@ from riskdesk.engine.document import DocumentError, validate
 from riskdesk.engine.scoring import score
 from riskdesk.models import Assessment, ChecklistRelease, Proposal, User
 from riskdesk.screening import services as screening
+from riskdesk.vocabulary import PARTY_KIND_LABELS
 
 
 class NotReady(Exception):
@@ -33,10 +34,11 @@ def assess_proposal(session: Session, proposal: Proposal, *, actor: User | None 
     engine_hits, hit_rows = screening.screen_proposal(session, proposal)
     on = on or dt.date.today()
     result = score(proposal.document, releases.compiled(row), on=on, screening=engine_hits)
+    result_data = {**result.to_dict(), "screening": _screening_scope(session, proposal)}
     assessment = Assessment(
         proposal_id=proposal.id, release_id=row.id, proposal_version=proposal.version_id, assessed_on=on,
         created_by_id=actor.id if actor else None, rating=result.rating, prohibited=result.prohibited,
-        score=result.score, facts=proposal.document, result=result.to_dict(),
+        score=result.score, facts=proposal.document, result=result_data,
     )
     session.add(assessment)
     session.flush()
@@ -48,6 +50,17 @@ def assess_proposal(session: Session, proposal: Proposal, *, actor: User | None 
                          f"{len(result.findings)} findings, release {row.hash[:12]}",
                  after={"assessment": assessment.id, "rating": result.rating, "release": row.hash})
     return assessment
+
+
+def _screening_scope(session: Session, proposal: Proposal) -> dict | None:
+    """What screening covered, kept with the result so the report can say exactly that; None: no list."""
+    snapshots = screening.active_snapshots(session)
+    if not snapshots:
+        return None
+    return {"screened_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+            "lists": [{"source": s.source, "record_count": s.record_count, "filename": s.filename,
+                       "imported_at": s.imported_at.strftime("%Y-%m-%d")} for s in snapshots],
+            "parties": [{"name": p.name, "kind": PARTY_KIND_LABELS.get(p.kind, p.kind)} for p in proposal.parties]}
 
 
 def latest(proposal: Proposal) -> Assessment | None:

@@ -112,7 +112,7 @@ def issued_pdf() -> bytes:
                              "mitigation": "System access removed from the MoU.",
                              "note": "Article 3 redrafted on 2026-11-25"}]},
                         conditions=["No city or port system is connected to LOGINK."],
-                        decision={"outcome": "rejected", "date": "2026-12-08",
+                        decision={"outcome": "declined", "date": "2026-12-08",
                                   "by": "City Council"}))
 
 

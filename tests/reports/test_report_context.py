@@ -11,18 +11,20 @@ from riskdesk.engine.report.render import build_context, render_html
 
 def test_recommendation_follows_rating(document, result, kwargs):
     assert build_context(document, result, **kwargs)["recommendation"]["headline"] == \
-        "Do not sign: a legal bar applies."
+        "Do not sign: the law bars this agreement as proposed."
     expected = {"critical": "Do not approve as proposed.", "high": "Approve only with conditions.",
                 "moderate": "Approve with conditions.", "low": "May be approved."}
+    # the headline follows the prohibitions among the findings, then the rating
+    without_bar = [f for f in result["findings"] if f["effect"] != "prohibition"]
     for rating, headline in expected.items():
-        res = {**result, "prohibited": False, "rating": rating}
+        res = {**result, "prohibited": False, "rating": rating, "findings": without_bar}
         assert build_context(document, res, **kwargs)["recommendation"]["headline"] == headline
 
 
 def test_legal_bars_split_from_findings(document, result, kwargs):
     ctx = build_context(document, result, **kwargs)
-    assert [f["id"] for f in ctx["bars_state"]] == ["TX-795-SISTER-CITY", "TX-2274-CRIT-INFRA"]
-    assert [f["id"] for f in ctx["bars_federal"]] == ["FED-NDAA-889"]
+    # prohibitions first, then requirements, the most severe first (state and federal together)
+    assert [f["id"] for f in ctx["bars"]] == ["TX-795-SISTER-CITY", "FED-NDAA-889", "TX-2274-CRIT-INFRA"]
     in_categories = {f["id"] for c in ctx["findings_by_category"] for f in c["findings"]}
     assert not in_categories & {"TX-795-SISTER-CITY", "TX-2274-CRIT-INFRA", "FED-NDAA-889"}
     assert len(in_categories) + 3 == len(result["findings"])
@@ -73,8 +75,8 @@ def test_minimal_inputs_render(kit):
            "open_questions": [], "checklist_release": "rel-1"}
     pdf = kit.render_checked(doc, res, generated_at="2026-11-26")
     text = kit.text(pdf)
-    assert "May be approved." in text and "Screening was not run" in text
-    assert "France (FR)" in text
+    assert "May be approved." in text and "Not screened: no restricted-party list had been imported" in text
+    assert "X, France" in text
 
 
 def test_chart_has_text_alternative():

@@ -79,7 +79,7 @@ def test_every_finding_rating_and_citation_in_text(draft_pdf, kit):
                 assert f"verified {c['verified']}" in text
     assert "CRITICAL" in text
     assert "Overall risk rating" in text
-    assert "Do not sign: a legal bar applies." in text
+    assert "Do not sign: the law bars this agreement as proposed." in text
     assert "not verified" in text and "Low confidence" in text  # unverified / low-confidence notes
     assert "This report is not legal advice" in text
     for q in SAMPLE_RESULT["open_questions"]:
@@ -89,10 +89,9 @@ def test_every_finding_rating_and_citation_in_text(draft_pdf, kit):
 
 def test_section_order(draft_pdf, kit):
     text = kit.text(draft_pdf)
-    order = ["1. Recommendation", "2. Legal bars", "3. Findings by category",
-             "4. Required actions and suggested conditions of approval", "5. Open questions",
-             "6. Screening", "7. The proposal as described by staff", "8. Methodology",
-             "9. Disclaimer"]
+    order = ["1. Decision summary", "2. Legal bars", "3. Other findings by category",
+             "4. Conditions of approval", "5. Open questions", "6. Screening", "7. Methodology",
+             "This report is not legal advice", "Appendix. The proposal as described by staff"]
     positions = [text.index(h) for h in order]
     assert positions == sorted(positions)
 
@@ -120,7 +119,7 @@ def test_bookmarks_per_section(draft_pdf):
                 walk(item.children)
 
         walk(outline.root)
-    for h in ("1. Recommendation", "2. Legal bars", "8. Methodology", "9. Disclaimer"):
+    for h in ("1. Decision summary", "2. Legal bars", "7. Methodology", "Appendix. The proposal as described by staff"):
         assert h in titles
     assert not any(t.startswith("TX-795") for t in titles), "findings are not bookmarked"
 
@@ -138,28 +137,31 @@ def test_draft_watermark_and_header(draft_pdf, issued_pdf, kit):
 
 def test_residual_conditions_and_decision(issued_pdf, kit):
     text = kit.text(issued_pdf)
-    assert "Inherent rating (as proposed)" in text and "Residual rating (with mitigations)" in text
+    assert "Inherent rating (as proposed)" in text and "Residual rating (with the mitigations staff recorded)" in text
     assert "System access removed from the MoU." in text
-    assert "Conditions of approval adopted" in text
+    assert "Adopted by the council" in text
     assert "No city or port system is connected to LOGINK." in text
-    assert "Council decision: Rejected on 2026-12-08" in text
+    assert "Council decision: Declined on 2026-12-08" in text
 
 
 def test_screening_section(draft_pdf, kit, document, result, kwargs):
     text = kit.text(draft_pdf)
-    assert "Cleared: false positive" in text and "Not yet reviewed" in text
+    assert "False positive" in text and "Not yet reviewed" in text
     assert "SDN-36124" in text
+    assert ("6 names from the intake (1 partner, 2 intermediaries, 3 people) were screened on 2026-11-24 against "
+            "OFAC SDN (14,965 records, imported 2026-11-20)") in text
+    assert "2 potential matches: 0 confirmed, 1 cleared as false positive, 1 not yet reviewed." in text
     ctx = build_context(document, result, **{**kwargs, "screening": None})
-    assert "Screening was not run" in render_html(ctx)
-    ctx = build_context(document, result, **{**kwargs, "screening": []})
-    assert "Screening was not run" in render_html(ctx)
+    assert "Not screened: no restricted-party list had been imported" in render_html(ctx)
+    ctx = build_context(document, result, **{**kwargs, "screening": {**kwargs["screening"], "hits": []}})
+    assert "No potential matches." in render_html(ctx) and "Not screened" not in render_html(ctx)
 
 
 def test_intake_answers_are_readable(draft_pdf, kit):
     text = kit.text(draft_pdf)
-    assert "Unknown (open question)" in text
-    assert "China (CN)" in text
-    assert "$65,000" in text
+    assert "Legally binding Unknown" in text
+    assert "Partner country China" in text
+    assert "Funding from the partner (USD) $65,000" in text
     assert "Ports and logistics" in text
     assert "{'" not in text and "None" not in text.replace("None named", "")
 

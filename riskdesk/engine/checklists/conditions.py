@@ -19,7 +19,8 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from riskdesk.engine.checklists.model import AllOf, AnyOf, FieldTest, NamedList, NotOf
-from riskdesk.engine.document import FieldInfo, country_name, field_registry
+from riskdesk.engine.document import FieldInfo, field_registry
+from riskdesk.engine.labels import NOT_GIVEN, field_phrase, value_label
 from riskdesk.engine.screening.normalize import name_tokens
 
 
@@ -76,15 +77,16 @@ def as_facts(document: dict) -> Facts:
     return document if isinstance(document, Facts) else Facts(document)
 
 
-_country_label = lru_cache(maxsize=512)(country_name)
-
-
 def _quote(value) -> str:
     return f'"{value}"' if isinstance(value, str) and " " in value else str(value)
 
 
 def _join(values) -> str:
     return ", ".join(_quote(v) for v in values)
+
+
+def _amount(value) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
 def _phrase_pattern(phrases: list[str], case_sensitive: bool = False) -> re.Pattern:
@@ -222,10 +224,13 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
     can_be_unknown = "unknown" in info.values
     if op == "in_list" and is_name_field(info):
         return _compile_name_list(path, lists[operand])
+    name = field_phrase(path)  # people read the field's label and the answer's label, never the codes
 
     def shown(value) -> str:
-        label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
-        return f"{_quote(value)} ({label})" if label and label != value else _quote(value)
+        return value_label(path, value)
+
+    def shown_all(values) -> str:
+        return ", ".join(map(shown, values)) or NOT_GIVEN
 
     if op == "is_unknown":
         def decide(values):
@@ -233,8 +238,8 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
 
         def words(truth, _detail, values):
             if truth:
-                return (f"{path} is unknown (not yet answered)",)
-            return (f"{path} is answered ({_join(_nonblank(values)) or 'blank'})",)
+                return (f"{name}: unknown (not yet answered)",)
+            return (f"{name}: answered ({shown_all(_nonblank(values))})",)
 
         return Test(path, decide, words)
 
@@ -243,7 +248,7 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
             return not _nonblank(values), None
 
         def words(truth, _detail, _values):
-            return (f"{path} is blank",) if truth else (f"{path} is filled in",)
+            return (f"{name}: {NOT_GIVEN}",) if truth else (f"{name}: given",)
 
         return Test(path, decide, words)
 
@@ -261,8 +266,9 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
 
         def words(truth, hits, values):
             if truth:
-                return (f"{path} is {_join(hits)} ({phrase} {operand:g})",)
-            return (f"{path} is {_join(numbers(values)) or 'blank'}, not {phrase} {operand:g}",)
+                return (f"{name}: {', '.join(map(_amount, hits))} ({phrase} {_amount(operand)})",)
+            given = ", ".join(map(_amount, numbers(values))) or NOT_GIVEN
+            return (f"{name}: {given}, not {phrase} {_amount(operand)}",)
 
         return Test(path, decide, words)
 
@@ -283,9 +289,9 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
 
         def words(truth, _detail, values):
             if not truth:
-                return (f"{path} does not mention {described}",)
+                return (f"{name} does not mention {described}",)
             found = [m.group(0).strip() for v in values if isinstance(v, str) for m in finditer(v)]
-            return (f"{path} mentions {_join(dict.fromkeys(found))}{suffix}",)
+            return (f"{name} mentions {_join(dict.fromkeys(found))}{suffix}",)
 
         return Test(path, decide, words)
 
@@ -296,26 +302,26 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
         members |= {a.casefold() for v in named.values for a in (*v.aliases, *v.acronyms)}
 
         def yes_text(v) -> str:
-            return f'{path} is {shown(v)}, which is on the list "{named.title}"'
+            return f'{name}: {shown(v)}, which is on the list "{named.title}"'
 
         def no_text(values) -> str:
-            return f'{path} is {_join(map(shown, values)) or "blank"}, which is not on the list "{named.title}"'
+            return f'{name}: {shown_all(values)}, which is not on the list "{named.title}"'
     else:
         expected = [operand] if op in ("equals", "not_equals") else list(operand)
         members = {str(e).casefold() if isinstance(e, str) else e for e in expected}
 
         if op in ("equals", "not_equals"):
             def yes_text(v) -> str:
-                return f"{path} is {shown(v)}"
+                return f"{name}: {shown(v)}"
 
             def no_text(values) -> str:
-                return f"{path} is {_join(map(shown, values)) or 'blank'}, not {shown(operand)}"
+                return f"{name}: {shown_all(values)}, not {shown(operand)}"
         else:
             def yes_text(v) -> str:
-                return f"{path} is {shown(v)} (one of: {_join(expected)})"
+                return f"{name}: {shown(v)}"
 
             def no_text(values) -> str:
-                return f"{path} is {_join(map(shown, values)) or 'blank'}, not one of: {_join(expected)}"
+                return f"{name}: {shown_all(values)}, none of: {', '.join(map(shown, expected))}"
 
     negate = op in ("not_equals", "not_in")
 
@@ -413,11 +419,13 @@ def _compile_name_list(path: str, named: NamedList) -> Test:
 
     listing = {entry.value: _listing(entry) for entry in named.values}
 
+    label = field_phrase(path)
+
     def words(truth, hits, values):
         if truth:
-            return tuple(f'{path} is {_quote(v)}, which matches "{name}" on the list "{named.title}"{listing[name]}'
+            return tuple(f'{label}: {_quote(v)}, which matches "{name}" on the list "{named.title}"{listing[name]}'
                          for v, name in dict.fromkeys(hits))
-        shown = _join(_nonblank(values)) or "blank"
-        return (f'{path} is {shown}, which matches no name on the list "{named.title}"',)
+        shown = _join(_nonblank(values)) or NOT_GIVEN
+        return (f'{label}: {shown}, which matches no name on the list "{named.title}"',)
 
     return Test(path, decide, words)

@@ -73,6 +73,7 @@ class CompiledItem:
     effective_until: dt.date | None
     condition: Node = field(repr=False, compare=False)
     askable: frozenset[str] = frozenset()
+    bars: str = "agreement"
 
     @cached_property
     def citation_data(self) -> tuple[dict, ...]:
@@ -290,6 +291,7 @@ def _compiled_item(item, pack: Pack, name: str, fields, lists) -> CompiledItem:
         effective_until=effective.until if effective else None,
         condition=compile_condition(item.when, fields, lists),
         askable=frozenset(item.asks) or _answerable_fields(item, fields),
+        bars=item.bars,
     )
 
 

@@ -25,6 +25,8 @@ CATEGORIES = (
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Effect = Literal["prohibition", "risk", "requirement", "gap"]
 Severity = Literal["low", "moderate", "high", "critical"]
+# What a prohibition bars: the agreement itself, or only paying for part of it with federal funds.
+Bars = Literal["agreement", "federal_funds"]
 SEVERITIES: tuple[str, ...] = ("low", "moderate", "high", "critical")
 Confidence = Literal["high", "medium", "low"]
 Scalar = Union[str, int, float, bool]
@@ -148,6 +150,7 @@ class Item(Strict):
     citations: list[Citation] = []
     jurisdiction: str | None = Field(None, pattern=JURISDICTION_PATTERN)
     effective: Effective | None = None
+    bars: Bars = "agreement"
 
     @model_validator(mode="after")
     def legal_items_are_cited(self) -> Item:

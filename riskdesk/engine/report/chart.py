@@ -9,20 +9,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-CATEGORY_ORDER = [
-    "legal_state", "legal_federal", "foreign_interference", "economic_security",
-    "data_protection", "governance", "human_rights", "disinformation",
-]
-CATEGORY_LABELS = {
-    "foreign_interference": "Foreign interference",
-    "disinformation": "Disinformation",
-    "economic_security": "Economic security",
-    "legal_state": "State law",
-    "legal_federal": "Federal law",
-    "governance": "Governance",
-    "human_rights": "Human rights",
-    "data_protection": "Data protection",
-}
+from riskdesk.vocabulary import CATEGORY_LABELS, CATEGORY_READING_ORDER
+
 # Colours chosen for contrast against white (all >= 4.5:1 for the text drawn beside them).
 FONT = 'font-family="Report Sans, sans-serif" font-size="10"'
 RATING_COLOURS = {
@@ -34,12 +22,12 @@ RATING_COLOURS = {
 
 
 def category_label(key: str) -> str:
-    return CATEGORY_LABELS.get(key, str(key).replace("_", " ").capitalize())
+    return CATEGORY_LABELS.get(key, str(key))
 
 
 def ordered_categories(categories: dict) -> list[tuple[str, dict]]:
-    known = [(k, categories[k]) for k in CATEGORY_ORDER if k in categories]
-    extra = sorted((k, v) for k, v in categories.items() if k not in CATEGORY_ORDER)
+    known = [(k, categories[k]) for k in CATEGORY_READING_ORDER if k in categories]
+    extra = sorted((k, v) for k, v in categories.items() if k not in CATEGORY_READING_ORDER)
     return known + extra
 
 

@@ -1,7 +1,7 @@
 """The demo report: a realistic intake document and assessment result, and ``write_sample``.
 
-Until the scoring engine lands these dicts stand in for its output; they follow the DESIGN.md
-shapes exactly. The case: a Texas port city asked to sign a sister-city agreement and a port
+A hand-written result in the engine's shape, for tests and benchmarks that need every kind of
+finding at once; the methodology shows the real release's scoring (checklists/scoring.yaml). The case: a Texas port city asked to sign a sister-city agreement and a port
 cooperation MoU with a Chinese municipal government (prohibited in Texas since 2025).
 
 ``python -m riskdesk.engine.report.sample [OUT_DIR]`` writes ``sample-report.pdf`` and PNGs of its first
@@ -10,6 +10,7 @@ two pages (``pdftoppm -png -r 60``) into ``OUT_DIR`` (default ``docs/``).
 from __future__ import annotations
 
 import copy
+import functools
 import shutil
 import subprocess
 import sys
@@ -90,9 +91,9 @@ SAMPLE_RESULT: dict = {
          "rationale": ("Since September 1, 2025, Texas cities may not enter into a sister-city "
                        "agreement with a municipality or other governmental entity of a "
                        "designated foreign adversary. China is designated."),
-         "because": ["agreement.type is sister_city",
-                     "partner.country is CN, which is on the list \"Texas foreign adversaries (Tex. Gov't Code 795.001)\"",
-                     "partner.kind is municipal_government"],
+         "because": ["Agreement type: Sister-city agreement",
+                     "Partner country: China, which is on the list \"Texas foreign adversaries (Tex. Gov't Code 795.001)\"",
+                     "Kind of partner: Municipal government"],
          "citations": [_TX, _CFR],
          "mitigations": ["Do not sign the sister-city agreement.",
                          "Ask the city attorney whether any existing tie with this partner must be ended."]},
@@ -102,8 +103,8 @@ SAMPLE_RESULT: dict = {
          "rationale": ("Texas restricts agreements that give companies owned or controlled from a "
                        "designated country access to critical infrastructure, including ports. "
                        "The data pilot would give system access."),
-         "because": ["sectors contains ports_logistics",
-                     "data_and_technology.data_sharing is system_access"],
+         "because": ["Sectors: Ports and logistics",
+                     "Data shared with the partner: Access to city systems"],
          "citations": [{"title": "Tex. Bus. & Com. Code ch. 2274 (SB 2116, 2021)",
                         "url": "https://statutes.capitol.texas.gov/Docs/BC/htm/BC.2274.htm",
                         "verified": "2026-11-20", "confidence": "medium",
@@ -115,8 +116,8 @@ SAMPLE_RESULT: dict = {
          "title": "Federal funds may not buy covered telecommunications or video equipment",
          "rationale": ("Section 889 bars using federal grant or loan funds for covered equipment; "
                        "a vendor named in the proposal is covered."),
-         "because": ["funding.federal_funds_involved is yes",
-                     "data_and_technology.vendors mentions Hikvision, which is on the list \"Covered telecommunications vendors (FCC)\""],
+         "because": ["Federal funds involved: Yes",
+                     "Equipment or software vendors: Hikvision, which is on the list \"Covered telecommunications vendors (FCC)\""],
          "citations": [{"title": "2 CFR 200.216 — Prohibition on certain telecommunications and video surveillance services or equipment",
                         "url": "https://www.ecfr.gov/current/title-2/subtitle-A/chapter-II/part-200/subpart-C/section-200.216",
                         "verified": "2026-11-21", "confidence": "high"}],
@@ -127,7 +128,7 @@ SAMPLE_RESULT: dict = {
          "rationale": ("Provincial friendship associations belong to the network of the Chinese "
                        "People's Association for Friendship with Foreign Countries, which U.S. "
                        "agencies describe as part of the United Front system."),
-         "because": ["intermediaries.name mentions a value of the list \"United Front-linked organizations\""],
+         "because": ["Intermediary's name mentions \"People's Association for Friendship with Foreign Countries\" (on the list \"United Front-linked organizations\")"],
          "citations": [{"title": "NCSC, Safeguarding Our Democracy: PRC Influence Operations Targeting U.S. State and Local Leaders (2022)",
                         "url": "https://www.dni.gov/files/NCSC/documents/SafeguardingOurDemocracy/NCSC_State_Local_Influence_Bulletin.pdf",
                         "verified": "2026-11-15", "confidence": "high"}],
@@ -137,8 +138,8 @@ SAMPLE_RESULT: dict = {
          "severity": "moderate",
          "title": "The draft asks the city to support the partner government's positions",
          "rationale": "Article 7 commits the city to support positions on \"territorial integrity\".",
-         "because": ["commitments.political_statements is yes",
-                     "agreement.text mentions \"territorial integrity\""],
+         "because": ["Asked to endorse the partner government's positions: Yes",
+                     "Full text of the draft agreement mentions \"territorial integrity\""],
          "citations": [{"title": "State Department guidance on subnational diplomacy (2023)",
                         "url": "https://www.state.gov/subnational-diplomacy/", "verified": None,
                         "confidence": "low"}],
@@ -147,8 +148,8 @@ SAMPLE_RESULT: dict = {
          "title": "Port data through LOGINK",
          "rationale": ("LOGINK is a state-run logistics platform; federal agencies warn that "
                        "its use exposes port data."),
-         "because": ["data_and_technology.vendors mentions LOGINK",
-                     "sectors contains ports_logistics"],
+         "because": ["Equipment or software vendors mentions LOGINK",
+                     "Sectors: Ports and logistics"],
          "citations": [{"title": "U.S.-China Economic and Security Review Commission, LOGINK issue brief (2022)",
                         "url": "https://www.uscc.gov/research/logink-risks-chinas-digital-logistics-platform",
                         "verified": "2026-11-18", "confidence": "high"}],
@@ -156,14 +157,14 @@ SAMPLE_RESULT: dict = {
         {"id": "DP-SYSTEM-ACCESS", "category": "data_protection", "effect": "risk",
          "severity": "high", "title": "The partner would get access to city systems",
          "rationale": "System access goes beyond sharing data and cannot be undone easily.",
-         "because": ["data_and_technology.data_sharing is system_access"],
+         "because": ["Data shared with the partner: Access to city systems"],
          "citations": [],
          "mitigations": ["Remove system access to port systems from the MoU.",
                          "Share only published, aggregate data."]},
         {"id": "GOV-CONFIDENTIALITY", "category": "governance", "effect": "risk",
          "severity": "moderate", "title": "Confidentiality clause conflicts with open-records duties",
          "rationale": "Texas Public Information Act duties cannot be waived by agreement.",
-         "because": ["commitments.confidentiality is yes"],
+         "because": ["Confidentiality clause: Yes"],
          "citations": [{"title": "Tex. Gov't Code ch. 552 (Public Information Act)",
                         "url": "https://statutes.capitol.texas.gov/Docs/GV/htm/GV.552.htm",
                         "verified": "2026-11-22", "confidence": "high"}],
@@ -171,12 +172,12 @@ SAMPLE_RESULT: dict = {
         {"id": "HR-TAIWAN-TIES", "category": "human_rights", "effect": "risk", "severity": "low",
          "title": "Existing ties with Taiwan may be pressured",
          "rationale": "The city has ties with Taiwan and a prior incident is on record.",
-         "because": ["context.city_taiwan_ties is yes", "context.prior_incidents is not blank"],
+         "because": ["City has ties with Taiwan: Yes", "Prior incidents: given"],
          "citations": [], "mitigations": ["Brief the council on the Taiwan ties before the vote."]},
         {"id": "GAP-GIFTS", "category": "governance", "effect": "gap", "severity": "moderate",
          "title": "Gifts to officials not yet answered",
          "rationale": "Gifts from a foreign government may need disclosure and approval.",
-         "because": ["funding.gifts_to_officials is unknown"], "citations": [],
+         "because": ["Gifts to officials: unknown (not yet answered)"], "citations": [],
          "mitigations": []},
     ],
     "open_questions": [
@@ -191,26 +192,39 @@ SAMPLE_RESULT: dict = {
 SAMPLE_RELEASE = {"hash": "rel-2026-11-22-9f3c1a7e5b2d", "created_at": "2026-11-22",
                   "note": "Adds Texas SB 2116 critical-infrastructure item."}
 
-SAMPLE_SCREENING = [
-    {"query": "Zhang Min", "role": "people", "list_source": "OFAC SDN", "matched_name": "ZHANG, Min",
+SAMPLE_HITS = [
+    {"query": "Zhang Min", "role": "Person", "list_source": "OFAC SDN", "matched_name": "ZHANG, Min",
      "entry_uid": "SDN-36124", "score": 0.93, "why": "same family and given name; no date of birth in the intake",
      "adjudication": {"verdict": "false_positive", "note": "Listed person born 1961 in Dalian; the delegate is 34 and works for the port group.",
                       "by": "M. Alvarez, Legal", "at": "2026-11-24"}},
-    {"query": "Zhejiang People's Association for Friendship with Foreign Countries", "role": "intermediaries",
+    {"query": "Zhejiang People's Association for Friendship with Foreign Countries", "role": "Intermediary",
      "list_source": "Consolidated Screening List (Entity List)", "matched_name": "Zhejiang Friendship Association",
      "entry_uid": "CSL-88213", "score": 0.86, "why": "token overlap 4 of 7", "adjudication": None},
 ]
 
-SAMPLE_SCORING = {
-    "severity_points": {"low": 1, "moderate": 3, "high": 8, "critical": 20},
-    "effect_weight": {"prohibition": 2, "requirement": 1, "risk": 1, "gap": 0},
-    "thresholds": {"moderate": 5, "high": 8, "critical": 30},
+SAMPLE_SCREENING = {
+    "screened_at": "2026-11-24",
+    "lists": [{"source": "OFAC SDN", "record_count": 14965, "imported_at": "2026-11-20"},
+              {"source": "Consolidated Screening List (Entity List)", "record_count": 2381,
+               "imported_at": "2026-11-20"}],
+    "parties": [{"name": SAMPLE_DOCUMENT["partner"]["name"], "kind": "Partner"}]
+    + [{"name": i["name"], "kind": "Intermediary"} for i in SAMPLE_DOCUMENT["intermediaries"]]
+    + [{"name": p["name"], "kind": "Person"} for p in SAMPLE_DOCUMENT["people"]],
+    "hits": SAMPLE_HITS,
 }
+
+@functools.cache
+def release_scoring() -> dict:
+    """The scoring rules of the checklists in this repository, as the report prints them."""
+    from riskdesk.engine.checklists.loader import load_release
+    from riskdesk.engine.scoring import scoring_summary
+
+    return scoring_summary(load_release(Path(__file__).resolve().parents[3] / "checklists").scoring)
 
 
 def sample_kwargs(**overrides) -> dict:
     kw = {"status": "DRAFT", "release": SAMPLE_RELEASE, "screening": SAMPLE_SCREENING,
-          "generated_at": GENERATED_AT, "scoring": SAMPLE_SCORING}
+          "generated_at": GENERATED_AT, "scoring": release_scoring()}
     kw.update(overrides)
     return copy.deepcopy(kw)
 
