@@ -1,14 +1,14 @@
 """watch_hit: potential matches raised by a new list snapshot on approved and pending proposals
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0003'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
