@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from riskdesk.checklists import releases
 from riskdesk.council import reports
-from riskdesk.models import Proposal, User
+from riskdesk.models import ListSnapshot, Proposal, User
 from riskdesk.proposals import assessments
+from riskdesk.screening import services as screening
 
 
 class JobRefused(Exception):
@@ -103,8 +104,23 @@ def render_reports(ctx: JobContext) -> dict:
     return {"summary": summary, "issued": issued, "skipped": skipped}
 
 
+def rescreen(ctx: JobContext) -> dict:
+    """Re-screen the approved and pending ties against the active lists, as a new snapshot does on import."""
+    snapshot_id = ctx.params.get("snapshot_id")
+    snapshot = ctx.session.get(ListSnapshot, snapshot_id) if isinstance(snapshot_id, int) else None
+    if snapshot is None or not snapshot.active:
+        raise JobRefused("snapshot_id: the id of an active list snapshot is required.")
+    found = screening.rescreen_portfolio(ctx.session, snapshot, ctx.actor)
+    ctx.progress(1, 1)
+    count = len(found)
+    summary = (f"{count} new potential match{'es' if count != 1 else ''} on existing ties." if count
+               else "No new potential match on existing ties.")
+    return {"summary": summary, "new_matches": count, "snapshot": snapshot.sha256}
+
+
 KINDS: dict[str, JobKind] = {
     "reassess": JobKind("Re-assess proposals after a release", reassess),
     "impact": JobKind("Impact preview of a draft release", impact_preview),
     "render_reports": JobKind("Issue council reports in a batch", render_reports),
+    "rescreen": JobKind("Re-screen the portfolio against the active lists", rescreen),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from riskdesk.jobs import kinds, queue
 from riskdesk.models import Job, Proposal
@@ -144,3 +145,27 @@ def test_jobs_enqueue_from_the_command_line_waits_for_an_in_process_job_and_list
     assert refused.exit_code == 2 and "must be a JSON object" in refused.output
     failed = runner.invoke(args=["riskdesk", "jobs", "enqueue", "render_reports", "--params", '{"status": "draft"}'])
     assert failed.exit_code == 1 and "Issuing reports needs the person who issues them" in failed.output
+
+
+def test_rescreen_job_raises_new_matches_on_existing_ties_and_refuses_an_inactive_snapshot(
+        app, db_session, users, published):
+    from riskdesk.models import WatchHit
+    from riskdesk.proposals.assessments import assess_proposal
+    from riskdesk.proposals.services import create_proposal
+    from riskdesk.screening import services as screening
+    from tests.test_screening_integration import DOC, sdn_subset
+
+    tie = create_proposal(db_session, DOC, actor=users["staff"])
+    assess_proposal(db_session, tie, actor=users["staff"])  # no list yet: nothing flagged
+    tie.status = "approved"
+    snapshot = screening.import_list(db_session, sdn_subset(), "sdn", filename="sdn.csv")
+    db_session.commit()
+    job = run(app, db_session, "rescreen", {"snapshot_id": snapshot.id}, users["admin"])
+    assert job.status == "succeeded", job.error
+    assert job.result["new_matches"] == 1 and job.result["snapshot"] == snapshot.sha256
+    (watch,) = db_session.scalars(select(WatchHit)).all()
+    assert watch.proposal_id == tie.id and watch.snapshot_id == snapshot.id
+    again = run(app, db_session, "rescreen", {"snapshot_id": snapshot.id}, users["admin"])
+    assert again.status == "succeeded" and again.result["new_matches"] == 0  # already raised once
+    refused = run(app, db_session, "rescreen", {"snapshot_id": 10_000}, users["admin"])
+    assert refused.status == "failed" and "snapshot_id" in refused.error and refused.attempts == 1
