@@ -34,7 +34,7 @@ def assess_proposal(session: Session, proposal: Proposal, *, actor: User | None 
     engine_hits, hit_rows = screening.screen_proposal(session, proposal)
     on = on or dt.date.today()
     result = score(proposal.document, releases.compiled(row), on=on, screening=engine_hits)
-    result_data = {**result.to_dict(), "screening": _screening_scope(session, proposal)}
+    result_data = {**result.to_dict(), "screening": _screening_scope(session, proposal, engine_hits)}
     assessment = Assessment(
         proposal_id=proposal.id, release_id=row.id, proposal_version=proposal.version_id, assessed_on=on,
         created_by_id=actor.id if actor else None, rating=result.rating, prohibited=result.prohibited,
@@ -52,14 +52,17 @@ def assess_proposal(session: Session, proposal: Proposal, *, actor: User | None 
     return assessment
 
 
-def _screening_scope(session: Session, proposal: Proposal) -> dict | None:
-    """What screening covered, kept with the result so the report can say exactly that; None: no list."""
+def _screening_scope(session: Session, proposal: Proposal, hits: list[dict]) -> dict:
+    """What screening covered, kept with the result so the report can say exactly that.
+
+    The same shape as the command line's ``screening`` block: ``{performed, lists, hits}``, plus the
+    parties screened and the day when it was performed.
+    """
     snapshots = screening.active_snapshots(session)
     if not snapshots:
-        return None
-    return {"screened_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
-            "lists": [{"source": s.source, "record_count": s.record_count, "filename": s.filename,
-                       "imported_at": s.imported_at.strftime("%Y-%m-%d")} for s in snapshots],
+        return {"performed": False, "lists": [], "hits": []}
+    return {"performed": True, "screened_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+            "lists": screening.snapshot_summary(snapshots), "hits": hits,
             "parties": [{"name": p.name, "kind": PARTY_KIND_LABELS.get(p.kind, p.kind)} for p in proposal.parties]}
 
 

@@ -374,9 +374,9 @@ def _hit(r: dict) -> dict:
 
 
 def _list_phrase(snapshot: dict) -> str:
-    count = snapshot.get("record_count")
+    count = snapshot.get("records")
     records = f"{count:,} records" if isinstance(count, int) else "record count not recorded"
-    imported = _date(snapshot.get("imported_at"))
+    imported = _date(snapshot.get("snapshot_date"))
     return f"{_text(snapshot.get('source')) or 'unnamed list'} ({records}, imported {imported or 'on a date not recorded'})"
 
 
@@ -394,7 +394,7 @@ def _screening(screening: dict | None) -> dict:
     """What screening did for this assessment, in one true sentence and the possible matches.
 
     ``screening`` is ``None`` when no list was imported when the proposal was assessed; otherwise it
-    has ``lists`` (source, record_count, imported_at), ``parties`` (name, kind), ``screened_at`` and
+    has ``lists`` (source, records, snapshot_date), ``parties`` (name, kind), ``screened_at`` and
     ``hits`` (possible matches with their adjudication, if any).
     """
     if not screening or not screening.get("lists"):

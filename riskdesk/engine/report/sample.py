@@ -204,9 +204,9 @@ SAMPLE_HITS = [
 
 SAMPLE_SCREENING = {
     "screened_at": "2026-11-24",
-    "lists": [{"source": "OFAC SDN", "record_count": 14965, "imported_at": "2026-11-20"},
-              {"source": "Consolidated Screening List (Entity List)", "record_count": 2381,
-               "imported_at": "2026-11-20"}],
+    "lists": [{"source": "OFAC SDN", "records": 14965, "snapshot_date": "2026-11-20"},
+              {"source": "Consolidated Screening List (Entity List)", "records": 2381,
+               "snapshot_date": "2026-11-20"}],
     "parties": [{"name": SAMPLE_DOCUMENT["partner"]["name"], "kind": "Partner"}]
     + [{"name": i["name"], "kind": "Intermediary"} for i in SAMPLE_DOCUMENT["intermediaries"]]
     + [{"name": p["name"], "kind": "Person"} for p in SAMPLE_DOCUMENT["people"]],
