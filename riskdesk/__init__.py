@@ -25,6 +25,7 @@ def create_app(config=None):
     from riskdesk import db, errors, security, web
     from riskdesk.cli import main as cli_group
     from riskdesk.config import PROJECT_ROOT
+    from riskdesk.council import worker
     from riskdesk.extensions import csrf
     from riskdesk.users import access
 
@@ -41,5 +42,6 @@ def create_app(config=None):
     access.rate_limit_login(app)
     errors.init_app(app)
     web.init_app(app)
+    worker.install_shutdown_handlers()  # render workers stop with the server
     app.cli.add_command(cli_group, "riskdesk")
     return app

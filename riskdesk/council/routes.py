@@ -18,7 +18,7 @@ from flask import (
 from riskdesk import db
 from riskdesk.council import portfolio, reports
 from riskdesk.council.storage import read_issued
-from riskdesk.council.worker import RenderTimeout
+from riskdesk.council.worker import RenderUnavailable
 from riskdesk.engine.report.render import STYLESHEET
 from riskdesk.models import Report
 from riskdesk.proposals import workflow
@@ -81,7 +81,7 @@ def _render_timeout() -> float:
     return current_app.config["REPORT_RENDER_TIMEOUT"]
 
 
-def _unavailable(exc: RenderTimeout):
+def _unavailable(exc: RenderUnavailable):
     abort(503, f"The report could not be produced: {exc}. Try again; if it keeps happening, tell an administrator.")
 
 
@@ -106,7 +106,7 @@ def report_stylesheet():
 def report_draft_pdf(proposal_id: int):
     try:
         pdf = reports.render_pdf(_inputs(proposal_id, "DRAFT"), timeout=_render_timeout())
-    except RenderTimeout as exc:
+    except RenderUnavailable as exc:
         _unavailable(exc)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="proposal-{proposal_id}-draft.pdf"'})
@@ -122,7 +122,7 @@ def issue_report(proposal_id: int):
                              reports_dir=Path(current_app.config["REPORTS_DIR"]), timeout=_render_timeout())
     except reports.NotAssessed as exc:
         abort(409, str(exc))
-    except RenderTimeout as exc:
+    except RenderUnavailable as exc:
         _unavailable(exc)
     session.commit()
     flash("Report issued. It will never change; download it from the list below.")
