@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from riskdesk import db
 from riskdesk.audit import trail
 from riskdesk.checklists import releases
 from riskdesk.council.storage import store_issued
@@ -63,21 +65,48 @@ def report_html(inputs: dict) -> str:
 
 
 def render_pdf(inputs: dict, *, timeout: float) -> bytes:
-    """Build the HTML here, render the PDF in the worker process within ``timeout`` (RenderTimeout)."""
+    """Build the HTML here, render the PDF in the worker process within ``timeout`` (RenderUnavailable)."""
     return render_pdf_isolated(report_html(inputs), timeout=timeout)
 
 
+class StorageFailed(Exception):
+    """The rendered report could not be written to the reports folder (full, read-only, missing)."""
+
+
+def _latest_issued(session: Session, assessment_id: int) -> Report | None:
+    return session.scalars(select(Report).where(Report.assessment_id == assessment_id)
+                           .order_by(Report.id.desc())).first()
+
+
 def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_dir: Path,
-                 timeout: float) -> Report:
-    """Render the ISSUED report, store it once on disk with its sha256, record it and its audit entry."""
+                 timeout: float, replaces: int | None = None) -> tuple[Report, bool]:
+    """Render the ISSUED report, store it once on disk with its sha256, record it and its audit entry.
+
+    Idempotent per click: a report is issued only while the latest report of the latest assessment
+    is still ``replaces`` (None: no report yet); otherwise that report is returned and nothing is
+    issued. Double clicks and simultaneous requests (serialised per proposal) therefore give one
+    report; issuing again is explicit (the page sends the report it replaces). Returns
+    ``(report, issued_now)``; raises StorageFailed when the file cannot be written.
+    """
     issued_at = dt.datetime.now(dt.timezone.utc)
     inputs = report_inputs(session, proposal, "ISSUED")
+    assessment_id = assessments.latest(proposal).id
+    current = _latest_issued(session, assessment_id)
+    if current is not None and current.id != replaces:
+        return current, False
     pdf = render_pdf({**inputs, "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC")}, timeout=timeout)
-    filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
-    report = Report(proposal_id=proposal.id, assessment_id=assessments.latest(proposal).id, filename=filename,
+    db.serialise(session, "report_issue", proposal.id)  # after rendering: the lock is held only briefly
+    current = _latest_issued(session, assessment_id)
+    if current is not None and current.id != replaces:
+        return current, False  # another request issued it while this one rendered
+    try:
+        filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
+    except OSError as exc:
+        raise StorageFailed(f"the reports folder could not store the file ({exc.strerror or exc})") from exc
+    report = Report(proposal_id=proposal.id, assessment_id=assessment_id, filename=filename,
                     sha256=sha256, issued_at=issued_at, issued_by_id=actor.id)
     session.add(report)
     session.flush()
     trail.record(session, "report.issue", actor=actor, object_type="report", object_id=report.id,
                  summary=f"Issued report for proposal {proposal.id}", after={"sha256": sha256, "file": filename})
-    return report
+    return report, True
