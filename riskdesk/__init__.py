@@ -26,6 +26,7 @@ def create_app(config=None):
     from riskdesk import db, errors, security, web
     from riskdesk.cli import main as cli_group
     from riskdesk.config import PROJECT_ROOT
+    from riskdesk.council import worker
     from riskdesk.extensions import csrf
     from riskdesk.jobs import queue as jobs_queue
     from riskdesk.users import access
@@ -44,6 +45,7 @@ def create_app(config=None):
     access.rate_limit_login(app)
     errors.init_app(app)
     web.init_app(app)
+    worker.install_shutdown_handlers()  # render workers stop with the server
     app.cli.add_command(cli_group, "riskdesk")
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

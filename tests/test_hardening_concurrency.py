@@ -9,6 +9,7 @@ trials that left more than one active row are printed (``-s``) for the issue's b
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import pytest
@@ -22,7 +23,7 @@ from riskdesk.screening import services as screening
 from tests.conftest import CHECKLISTS
 from tests.test_migrations import empty_url  # noqa: F401 - fixture: an empty database on each backend
 
-TRIALS = 5
+TRIALS = int(os.environ.get("RISKDESK_RACE_TRIALS", "5"))
 
 
 def _run_at_once(app, jobs) -> list[BaseException]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app, request, url_for
 from sqlalchemy import select
 
 from riskdesk import db
@@ -12,7 +12,7 @@ from riskdesk.api import schemas
 from riskdesk.api.base import ApiProblem, actor, bp, get_or_problem, responses, spec
 from riskdesk.council import reports
 from riskdesk.council.storage import IntegrityError, read_issued
-from riskdesk.council.worker import RenderTimeout
+from riskdesk.council.worker import RenderUnavailable
 from riskdesk.models import Proposal, Report
 from riskdesk.users.access import roles
 from riskdesk.vocabulary import EDITORS, ROLES
@@ -38,23 +38,33 @@ def list_reports(proposal_id: int):
 
 @bp.post("/proposals/<int:proposal_id>/reports")
 @roles(*EDITORS)
-@spec.validate(resp=responses({"HTTP_201": schemas.Report}, 404, 409, 415, 503), tags=[TAG])
+@spec.validate(resp=responses({"HTTP_200": schemas.Report, "HTTP_201": schemas.Report}, 404, 409, 415, 503), tags=[TAG])
 def issue_report(proposal_id: int):
-    """Issue the council report of the latest assessment: rendered once, stored with its sha256, never changed."""
+    """Issue the council report of the latest assessment: rendered once, stored with its sha256, never changed.
+
+    Idempotent: when the latest assessment already has an issued report, that report is returned (200)
+    and nothing is issued; send ``?replaces=<its id>`` to issue a new copy on purpose (201).
+    """
     session = db.session()
     proposal = get_or_problem(Proposal, proposal_id, "proposal")
+    replaces = request.args.get("replaces", "")
     try:
-        row = reports.issue_report(session, proposal, actor=actor(), reports_dir=Path(current_app.config["REPORTS_DIR"]),
-                                   timeout=current_app.config["REPORT_RENDER_TIMEOUT"])
+        row, issued = reports.issue_report(session, proposal, actor=actor(),
+                                           reports_dir=Path(current_app.config["REPORTS_DIR"]),
+                                           timeout=current_app.config["REPORT_RENDER_TIMEOUT"],
+                                           replaces=int(replaces) if replaces.isdigit() else None)
     except reports.NotAssessed as exc:
         session.rollback()
         raise ApiProblem(409, str(exc)) from None
-    except RenderTimeout as exc:
+    except RenderUnavailable as exc:
         session.rollback()
         raise ApiProblem(503, f"The report could not be produced: {exc}. Try again; if it keeps happening, "
                               "tell an administrator.") from None
+    except reports.StorageFailed as exc:
+        session.rollback()
+        raise ApiProblem(503, f"The report was not issued: {exc}. Tell an administrator.") from None
     session.commit()
-    return report_body(row), 201, {"Location": url_for("api.get_report", report_id=row.id)}
+    return report_body(row), 201 if issued else 200, {"Location": url_for("api.get_report", report_id=row.id)}
 
 
 @bp.get("/reports/<int:report_id>")

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from riskdesk import db
 from riskdesk.audit import trail
 from riskdesk.checklists import releases
 from riskdesk.council.storage import store_issued
@@ -92,27 +93,59 @@ def report_number(session: Session, proposal: Proposal) -> str:
 
 
 def render_pdf(inputs: dict, *, timeout: float) -> bytes:
-    """Build the HTML here, render the PDF in the worker process within ``timeout`` (RenderTimeout)."""
+    """Build the HTML here, render the PDF in the worker process within ``timeout`` (RenderUnavailable)."""
     return render_pdf_isolated(report_html(inputs), timeout=timeout)
 
 
-def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_dir: Path,
-                 timeout: float) -> Report:
-    """Render the ISSUED report as PDF and DOCX, store each once on disk with its sha256, record it and its
-    audit entry.
+class StorageFailed(Exception):
+    """The rendered report could not be written to the reports folder (full, read-only, missing)."""
 
-    Both copies carry the same report number and release hash. The PDF's name and hash are columns of
-    the report; the DOCX's are kept in the append-only audit entry of the issue (see :func:`issued_docx`).
+
+def latest_issued(session: Session, proposal: Proposal) -> Report | None:
+    """The last report issued from the proposal's latest assessment, if any."""
+    latest = assessments.latest(proposal)
+    return _latest_issued(session, latest.id) if latest else None
+
+
+def _latest_issued(session: Session, assessment_id: int) -> Report | None:
+    return session.scalars(select(Report).where(Report.assessment_id == assessment_id)
+                           .order_by(Report.id.desc())).first()
+
+
+def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_dir: Path,
+                 timeout: float, replaces: int | None = None) -> tuple[Report, bool]:
+    """Render the ISSUED report as PDF and DOCX, store each once on disk with its sha256, record it and its
+    audit entry. Both copies carry the same report number and release hash. The PDF's name and hash are
+    columns of the report; the DOCX's are kept in the append-only audit entry of the issue
+    (see :func:`issued_docx`).
+
+    Idempotent per click: a report is issued only while the latest report of the latest assessment
+    is still ``replaces`` (None: no report yet); otherwise that report is returned and nothing is
+    issued. Double clicks and simultaneous requests (serialised per proposal) therefore give one
+    report; issuing again is explicit (the page sends the report it replaces). Returns
+    ``(report, issued_now)``; raises StorageFailed when a file cannot be written.
     """
     issued_at = dt.datetime.now(dt.timezone.utc)
+    inputs = report_inputs(session, proposal, "ISSUED")
+    assessment_id = assessments.latest(proposal).id
+    current = _latest_issued(session, assessment_id)
+    if current is not None and current.id != replaces:
+        return current, False
     number = report_number(session, proposal)
-    inputs = {**report_inputs(session, proposal, "ISSUED"), "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC"),
-              "report_number": number}
+    inputs = {**inputs, "issued_at": issued_at.strftime("%Y-%m-%d %H:%M UTC"), "report_number": number}
     pdf = render_pdf(inputs, timeout=timeout)
-    filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
-    docx_filename, docx_sha256 = store_issued(report_docx(inputs), reports_dir, f"proposal-{proposal.id}",
-                                              suffix=".docx")
-    report = Report(proposal_id=proposal.id, assessment_id=assessments.latest(proposal).id, filename=filename,
+    docx = report_docx(inputs)
+    db.serialise(session, "report_issue", proposal.id)  # after rendering: the lock is held only briefly
+    current = _latest_issued(session, assessment_id)
+    if current is not None and current.id != replaces:
+        return current, False  # another request issued it while this one rendered
+    number = report_number(session, proposal)
+    try:
+        filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
+        docx_filename, docx_sha256 = store_issued(docx, reports_dir, f"proposal-{proposal.id}", suffix=".docx")
+    except OSError as exc:
+        raise StorageFailed(f"the reports folder could not store the file ({exc.strerror or exc})") from exc
+    report = Report(proposal_id=proposal.id, assessment_id=assessment_id, filename=filename,
                     sha256=sha256, issued_at=issued_at, issued_by_id=actor.id)
     session.add(report)
     session.flush()
@@ -120,7 +153,7 @@ def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_d
                  summary=f"Issued report {number} for proposal {proposal.id}",
                  after={"sha256": sha256, "file": filename, "number": number,
                         "docx_sha256": docx_sha256, "docx_file": docx_filename})
-    return report
+    return report, True
 
 
 def issued_docx(session: Session, report: Report) -> tuple[str, str] | None:

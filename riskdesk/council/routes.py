@@ -17,8 +17,8 @@ from flask import (
 
 from riskdesk import db
 from riskdesk.council import portfolio, reports
-from riskdesk.council.storage import read_issued
-from riskdesk.council.worker import RenderTimeout
+from riskdesk.council.storage import IntegrityError, read_issued
+from riskdesk.council.worker import RenderUnavailable
 from riskdesk.engine.report.render import STYLESHEET
 from riskdesk.models import Report
 from riskdesk.proposals import workflow
@@ -83,7 +83,7 @@ def _render_timeout() -> float:
     return current_app.config["REPORT_RENDER_TIMEOUT"]
 
 
-def _unavailable(exc: RenderTimeout):
+def _unavailable(exc: RenderUnavailable):
     abort(503, f"The report could not be produced: {exc}. Try again; if it keeps happening, tell an administrator.")
 
 
@@ -108,7 +108,7 @@ def report_stylesheet():
 def report_draft_pdf(proposal_id: int):
     try:
         pdf = reports.render_pdf(_inputs(proposal_id, "DRAFT"), timeout=_render_timeout())
-    except RenderTimeout as exc:
+    except RenderUnavailable as exc:
         _unavailable(exc)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="proposal-{proposal_id}-draft.pdf"'})
@@ -119,15 +119,23 @@ def report_draft_pdf(proposal_id: int):
 def issue_report(proposal_id: int):
     session = db.session()
     proposal = get_proposal(proposal_id)
+    replaces = request.form.get("replaces", "")
     try:
-        reports.issue_report(session, proposal, actor=current_db_user(),
-                             reports_dir=Path(current_app.config["REPORTS_DIR"]), timeout=_render_timeout())
+        _report, issued = reports.issue_report(session, proposal, actor=current_db_user(),
+                                               reports_dir=Path(current_app.config["REPORTS_DIR"]),
+                                               timeout=_render_timeout(),
+                                               replaces=int(replaces) if replaces.isdigit() else None)
     except reports.NotAssessed as exc:
         abort(409, str(exc))
-    except RenderTimeout as exc:
+    except RenderUnavailable as exc:
         _unavailable(exc)
+    except reports.StorageFailed as exc:
+        session.rollback()
+        abort(503, f"The report was not issued: {exc}. Tell an administrator.")
     session.commit()
-    flash("Report issued. It will never change; download it from the list below.")
+    flash("Report issued. It will never change; download it from the list below." if issued else
+          "This assessment's report was already issued (nothing new was issued); it is in the list below. "
+          "To issue a new copy, use “Issue the report again”.")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
@@ -156,6 +164,12 @@ def report_issued_docx(report_id: int):
 @roles(*ROLES)
 def report_issued(report_id: int):
     report = get_or_404(Report, report_id, "report")
-    pdf = read_issued(Path(current_app.config["REPORTS_DIR"]), report.filename, report.sha256)
+    try:
+        pdf = read_issued(Path(current_app.config["REPORTS_DIR"]), report.filename, report.sha256)
+    except IntegrityError as exc:
+        abort(410, f"The stored copy of this issued report is missing or damaged ({exc}); it is not served. "
+                   "An administrator must restore it from backup.")
+    except OSError as exc:
+        abort(503, f"The reports folder cannot be read ({exc.strerror or exc}). Tell an administrator.")
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{report.filename}"', "ETag": report.sha256})

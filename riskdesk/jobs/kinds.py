@@ -91,12 +91,17 @@ def render_reports(ctx: JobContext) -> dict:
     issued, skipped = [], []
     for index, proposal in enumerate(proposals, 1):
         try:
-            report = reports.issue_report(ctx.session, proposal, actor=ctx.actor, reports_dir=reports_dir,
-                                          timeout=float(ctx.config["REPORT_RENDER_TIMEOUT"]))
+            previous = reports.latest_issued(ctx.session, proposal)  # a batch issues a new copy on purpose
+            report, _ = reports.issue_report(ctx.session, proposal, actor=ctx.actor, reports_dir=reports_dir,
+                                             timeout=float(ctx.config["REPORT_RENDER_TIMEOUT"]),
+                                             replaces=previous.id if previous else None)
         except reports.NotAssessed:
             skipped.append(proposal.id)
         else:
-            ctx.undo.append(lambda name=report.filename: (reports_dir / name).unlink(missing_ok=True))
+            docx = reports.issued_docx(ctx.session, report)
+            for name in (report.filename, docx[0] if docx else None):
+                if name:
+                    ctx.undo.append(lambda name=name: (reports_dir / name).unlink(missing_ok=True))
             issued.append({"proposal_id": proposal.id, "report_id": report.id, "sha256": report.sha256})
         ctx.progress(index, len(proposals))
     summary = f"Issued {len(issued)} report{'s' if len(issued) != 1 else ''}"
