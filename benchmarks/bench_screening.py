@@ -159,7 +159,8 @@ def nomenklatura_screens(entries, matcher, cases_by_query, processed, choice_uid
             if qe is None:
                 case = cases_by_query[q]
                 qe = model.make_entity("Person" if case.kind == "person" else "Organization")
-                qe.id = "query"
+                # logic-v2 caches its analysis of an entity by id: each query needs its own
+                qe.id = f"query-{len(query_cache)}"
                 qe.add("name", q)
                 query_cache[q] = qe
             return [u for u in cand[q] if alg.compare(qe, list_entity(u), config).score >= NK_THRESHOLD]

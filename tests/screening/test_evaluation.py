@@ -1,8 +1,8 @@
 """Measured quality on the real-variant development set and on the generated set.
 
 Floors sit a little below the measured figures at DEFAULT_THRESHOLD (see docs/screening.md):
-real variants (``screening-dev-set.jsonl``): same-name recall 63.1 % of 662, false-positive rate
-0.7 % (2 of 295); generated set (700 + 700, seed 20261126): recall 99.4 %, false-positive rate
+real variants (``screening-dev-set.jsonl``): same-name recall 64.5 % of 662, false-positive rate
+0.7 % (2 of 295); generated set (700 + 700, seed 20261126): recall 99.6 %, false-positive rate
 0.1 %. A change that loses recall or adds false positives fails here.
 """
 
@@ -20,7 +20,7 @@ from riskdesk.engine.screening.evaluation import (
 )
 from riskdesk.engine.screening.normalize import normalize_name
 
-DEV_SAME_NAME_RECALL_FLOOR = 0.62
+DEV_SAME_NAME_RECALL_FLOOR = 0.63
 DEV_FPR_CEILING = 0.01
 RECALL_FLOOR = 0.965
 FPR_CEILING = 0.020

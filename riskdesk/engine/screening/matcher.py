@@ -140,7 +140,7 @@ def _token_keys(tok: str) -> set[str]:
 
 def _core_tokens(name: str, tokens: tuple[str, ...], kind: str) -> frozenset[int]:
     """Indexes of the tokens that must be present for a partial (subset) match:
-    for "LAST, First Middle" person names the surname tokens and the first given
+    for "LAST, First Middle" person names the first surname and the first given
     name; for other person names the first and last token; for everything else
     every token that is not a particle."""
     if not tokens:
@@ -150,7 +150,9 @@ def _core_tokens(name: str, tokens: tuple[str, ...], kind: str) -> frozenset[int
             last, _, first = name.partition(",")
             n_last = len(name_tokens(last))
             given = [i for i in range(n_last, len(tokens)) if tokens[i] not in _PARTICLES]
+            # the first surname: a second one ("AMEZCUA CONTRERAS") is often left out
             core = {i for i in range(min(n_last, len(tokens))) if tokens[i] not in _PARTICLES}
+            core = {min(core)} if core else core
             if given:
                 core.add(given[0])
             if core:

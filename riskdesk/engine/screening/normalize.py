@@ -207,10 +207,11 @@ _SKEL_SUBS = (
     ("z", "s"),
 )
 _VOWELS = re.compile(r"[aeiou]+")
-# Ukrainian and Belarusian spellings of Russian name endings: -ovych/-ovich, -iivna/-ievna,
-# -ii/-iy/-yi/-y (Hennadii, Gennadiy, Gennady)
-_SLAVIC_ENDINGS = re.compile(r"(ovych|evych|iovych|yovych|iivna|iyivna|yivna|ii|iy|yi|ij|yj)$")
-_SLAVIC_MAP = {"ovych": "ovich", "evych": "evich", "iovych": "evich", "yovych": "evich",
+# Ukrainian and Belarusian spellings of Russian name endings: -ovych/-ovich, -iovych/-yevich
+# (Mykolaiovych, Nikolayevich), -iivna/-ievna, -ii/-iy/-yi/-y (Hennadii, Gennadiy, Gennady)
+_SLAVIC_ENDINGS = re.compile(r"(iovych|yovych|iovich|yovich|ovych|evych|iivna|iyivna|yivna|ii|iy|yi|ij|yj)$")
+_SLAVIC_MAP = {"ovych": "ovich", "evych": "evich", "iovych": "ievich", "yovych": "ievich", "iovich": "ievich",
+               "yovich": "ievich",
                "iivna": "ievna", "iyivna": "ievna", "yivna": "ievna"}
 
 
