@@ -80,3 +80,25 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["riskdesk.sessionmaker"]()
     return g.db_session
+
+
+
+# What may be serialised: a lock name -> (PostgreSQL advisory-lock namespace, the SQLite table written to).
+LOCKS = {"checklist_release": (1, "checklist_release"), "list_snapshot": (2, "list_snapshot"),
+         "report_issue": (3, "report")}
+
+
+def serialise(session: Session, lock: str, key: int = 0) -> None:
+    """Hold lock (``lock``, ``key``) until the transaction ends, so check-then-write runs one at a time.
+
+    PostgreSQL: a transaction-scoped advisory lock (released by COMMIT or ROLLBACK). SQLite has one
+    writer at a time: a write statement that changes nothing takes the database's write lock now
+    (waiting up to the busy timeout) instead of at the first real write, after the checks.
+    """
+    from sqlalchemy import text
+
+    namespace, table = LOCKS[lock]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": namespace, "key": key})
+    else:
+        session.execute(text(f'UPDATE "{table}" SET id = id WHERE 0 = 1'))

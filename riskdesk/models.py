@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,9 @@ class User(Base):
     roles_text: Mapped[str] = mapped_column("roles", String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Raised whenever existing sign-ins must end (sign-out, password change, disable, role change);
+    # a session remembers the version it was signed in under and is refused once it differs.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def roles(self) -> set[str]:
@@ -121,6 +125,11 @@ class ChecklistRelease(Base):
     """An immutable, content-hashed snapshot of every checklist file."""
 
     __tablename__ = "checklist_release"
+    __table_args__ = (
+        # At most one active release: a unique index over the active rows only (all share active = true).
+        Index("uq_checklist_release_one_active", "active", unique=True,
+              postgresql_where=text("active"), sqlite_where=text("active")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -214,6 +223,11 @@ class ListSnapshot(Base):
     """One imported restricted-party list file (kept whole, so a snapshot can be re-parsed exactly)."""
 
     __tablename__ = "list_snapshot"
+    __table_args__ = (
+        # At most one active snapshot per list kind.
+        Index("uq_list_snapshot_one_active_per_format", "format", unique=True,
+              postgresql_where=text("active"), sqlite_where=text("active")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     format: Mapped[str] = mapped_column(String(20), index=True)

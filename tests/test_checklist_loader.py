@@ -129,3 +129,43 @@ def test_cli_checklists_validate(tmp_path):
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "core/zz_broken.yaml:7:" in bad.stderr and bad.stdout == ""
     assert read_directory(broken)  # the folder itself is readable; only validation failed
+
+
+SURVEY = (ROOT / "checklists" / "state_survey.yaml").read_text()
+TN_PACK = GOOD_ITEM.replace("pack: test\n", "pack: TN\njurisdiction: US-TN\n")
+
+
+def survey_problems(files: dict) -> list[str]:
+    with pytest.raises(ChecklistError) as info:
+        build_release(files)
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_state_survey_must_cover_every_state_and_dc():
+    without_wy = SURVEY.replace("  WY: {status: no_law_found}\n", "")
+    problems = survey_problems({**files_with(GOOD_ITEM), "state_survey.yaml": without_wy})
+    assert any("state_survey.yaml" in p and "missing: WY" in p for p in problems)
+
+
+def test_the_state_survey_must_agree_with_the_packs():
+    # The shipped survey records nine states as law_encoded; with only a TN pack, the other eight are refused.
+    problems = survey_problems({**files_with(GOOD_ITEM), "states/TN.yaml": TN_PACK, "state_survey.yaml": SURVEY})
+    assert any("TX is recorded as law_encoded but no pack has jurisdiction US-TX" in p for p in problems)
+    assert not any(p.startswith("state_survey.yaml: TN ") for p in problems)
+    oregon_pack = GOOD_ITEM.replace("pack: test\n", "pack: OR\njurisdiction: US-OR\n")
+    problems = survey_problems({**read_directory(ROOT / "checklists"), "states/OR.yaml": oregon_pack})
+    assert problems == ["state_survey.yaml: OR has a checklist pack but is recorded as no_law_found"]
+
+
+def test_a_bills_only_record_must_say_what_was_seen():
+    bad = SURVEY.replace('MO: {status: bills_only, found: "SB 265 (2013) vetoed; SB 211 (2025) introduced only"}',
+                         "MO: {status: bills_only}")
+    assert bad != SURVEY
+    problems = survey_problems({**read_directory(ROOT / "checklists"), "state_survey.yaml": bad})
+    assert any("must say what was found" in p for p in problems)
+
+
+def test_acronyms_must_be_written_in_capitals():
+    bad_list = LIST.replace("values: [CN, RU]", "values:\n  - {value: World Health Organization, acronyms: [who]}")
+    with pytest.raises(ChecklistError, match="acronyms"):
+        build_release({"scoring.yaml": SCORING, "lists/fa.yaml": bad_list, "core/test.yaml": GOOD_ITEM})

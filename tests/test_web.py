@@ -508,6 +508,26 @@ def test_report_preview_is_styled_by_the_apps_own_stylesheet(as_staff, published
     assert as_staff.get("/static/fonts/OpenSans-Regular.ttf").status_code == 200
 
 
+def test_attached_agreement_text_counts_and_the_page_shows_the_state_law_status(as_staff, published, db_session):
+    """Words found only in an uploaded draft count like typed text; the page says what was surveyed."""
+    document = load_path(DEMO[0])
+    document["city"]["state"] = "TN"
+    document["agreement"]["text"] = ""
+    document["commitments"]["un_agendas"] = []
+    data = form_data(document, save="1")
+    data["attachment"] = (io.BytesIO(b"The cities adopt the SDGs as the frame of their cooperation."), "draft.txt")
+    response = as_staff.post("/proposals/new", data, token_from="/proposals/new", content_type="multipart/form-data")
+    assert response.status_code in (302, 303)
+    proposal = db_session.scalars(select(Proposal)).one()
+    assert as_staff.post(f"/proposals/{proposal.id}/assess").status_code in (302, 303)
+    db_session.expire_all()
+    result = db_session.get(Proposal, proposal.id).assessments[-1].result
+    assert "TN-4-1-422-UN" in {f["id"] for f in result["findings"]}
+    assert result["state_law"]["status"] == "law_encoded" and result["state_law"]["packs"] == ["TN"]
+    page = as_staff.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert 'id="state-law"' in page and "Tenn. Code § 4-1-422" in page
+
+
 def _assessed(as_staff, db_session, path):
     import_demo(as_staff, path)
     proposal = db_session.scalars(select(Proposal).order_by(Proposal.id.desc())).first()

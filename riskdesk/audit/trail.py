@@ -1,14 +1,13 @@
 """The append-only audit trail: every service that changes something records it here."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any, Mapping
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from riskdesk.engine import csvsafe
 from riskdesk.models import AuditEvent, User
 
 CSV_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "summary", "before", "after"]
@@ -38,10 +37,8 @@ def query(args: Mapping[str, str]) -> Select:
 
 
 def csv_text(session: Session, args: Mapping[str, str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in session.scalars(query(args)):
-        writer.writerow([e.id, e.at.isoformat(), e.actor, e.action, e.object_type, e.object_id, e.summary,
-                         json.dumps(e.before, ensure_ascii=False), json.dumps(e.after, ensure_ascii=False)])
-    return out.getvalue()
+    """The filtered trail as spreadsheet-safe CSV (no cell is evaluated as a formula)."""
+    rows = ([e.id, e.at.isoformat(), e.actor, e.action, e.object_type, e.object_id, e.summary,
+             json.dumps(e.before, ensure_ascii=False), json.dumps(e.after, ensure_ascii=False)]
+            for e in session.scalars(query(args)))
+    return csvsafe.csv_text(CSV_COLUMNS, rows)

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from riskdesk import db
 from riskdesk.audit import trail
 from riskdesk.engine.checklists import Release, build_release, read_directory
 from riskdesk.engine.document import validate
@@ -26,13 +27,19 @@ def compiled(row: ChecklistRelease) -> Release:
 
 
 def active_release(session: Session) -> ChecklistRelease | None:
+    """The one active release (the schema allows at most one; newest first should an old database hold more)."""
     return session.scalars(select(ChecklistRelease).where(ChecklistRelease.active.is_(True))
                            .order_by(ChecklistRelease.id.desc())).first()
 
 
 def publish(session: Session, files: dict[str, str], *, actor: User | None = None, note: str = "") -> ChecklistRelease:
-    """Validate ``files`` (raises ChecklistError, leaving the active release untouched), then make it active."""
+    """Validate ``files`` (raises ChecklistError, leaving the active release untouched), then make it active.
+
+    Publishes run one at a time (``db.serialise``): two at once would otherwise both switch the old
+    release off and each switch its own on. The schema's partial unique index refuses a second active row.
+    """
     release = build_release(files)
+    db.serialise(session, "checklist_release")
     row = session.scalars(select(ChecklistRelease).where(ChecklistRelease.hash == release.hash)).first()
     previous = active_release(session)
     if row is None:

@@ -1,6 +1,7 @@
 """Administrators: checklist releases (edit, validate, preview impact, publish, roll back, re-assess)."""
 from __future__ import annotations
 
+import re
 import difflib
 
 from flask import (
@@ -43,6 +44,11 @@ def index():
                            files=sorted(active.files) if active else [])
 
 
+# "states/TX.yaml", "core/data_protection.yaml": no spaces, quotes, line breaks, dots or leading slash,
+# since the name appears in the release, in download headers and in the audit trail.
+CHECKLIST_NAME = re.compile(r"(?:[A-Za-z0-9_-]{1,40}/){0,2}[A-Za-z0-9_-]{1,60}\.ya?ml")
+
+
 def _submitted_file(active: ChecklistRelease) -> tuple[str, str]:
     """The file name and text an administrator sent, typed in or uploaded."""
     name = request.values.get("file", "")
@@ -55,8 +61,9 @@ def _submitted_file(active: ChecklistRelease) -> tuple[str, str]:
             abort(400, "upload: the checklist file must be UTF-8 text.")
     else:
         text = request.form.get("text", "")
-    if not name or ".." in name or name.startswith("/") or not name.endswith((".yaml", ".yml")):
-        abort(400, "file: a checklist file path ending in .yaml is required (e.g. states/TX.yaml).")
+    if not CHECKLIST_NAME.fullmatch(name):
+        abort(400, "file: a checklist file path of letters, digits, _ and - ending in .yaml is required "
+                   "(e.g. states/TX.yaml).")
     return name, text.replace("\r\n", "\n")
 
 

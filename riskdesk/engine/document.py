@@ -16,9 +16,10 @@ from typing import Any
 import pycountry
 from jsonschema import Draft202012Validator, FormatChecker
 
-from riskdesk.engine import yamlsafe
+from riskdesk.engine import inputlimits, yamlsafe
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
+MAX_DOCUMENT_CHARS = 1_000_000  # an intake document is a few kilobytes; this leaves room for long texts
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,16 @@ def _message(error) -> str:
 
 
 def validate(document: Any) -> list[Problem]:
-    """Every problem in ``document``, in document order; an empty list means valid."""
+    """Every problem in ``document``, in document order; an empty list means valid.
+
+    Values breaking an input limit (``inputlimits``: nesting, NaN/Infinity, NUL, lone surrogates) are
+    reported first and alone: whatever path they came by (form, import, API), they go no further.
+    """
     if not isinstance(document, dict):
         return [Problem("", "the document must be a mapping of fields (YAML or JSON object)")]
+    hostile = inputlimits.problems(document)
+    if hostile:
+        return [Problem(path, reason) for path, reason in hostile]
     problems = []
     for error in _validator().iter_errors(document):
         path = _path(error)
@@ -242,15 +250,26 @@ def normalize(document: dict) -> dict:
 
 
 def parse_text(text: str, filename: str = "") -> Any:
-    """Parse YAML or JSON text (JSON is YAML, but JSON errors read better from the json module)."""
+    """Parse YAML or JSON text (JSON is YAML, but JSON errors read better from the json module).
+
+    The size is checked before parsing, nesting before building the tree (``inputlimits``).
+    """
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise DocumentError([Problem("", f"the document is larger than {MAX_DOCUMENT_CHARS // 1_000_000} MB; "
+                                         "it was not read")])
     if filename.lower().endswith(".json"):
         try:
-            return json.loads(text)
+            return inputlimits.loads_json(text)
+        except inputlimits.InputLimitError as exc:
+            raise DocumentError([Problem(exc.path, f"not accepted: {exc.reason}"
+                                         + (f" (line {exc.line})" if exc.line else ""))]) from None
         except json.JSONDecodeError as exc:
             raise DocumentError([Problem("", f"not valid JSON: line {exc.lineno}: {exc.msg}")]) from exc
     try:
-        return yamlsafe.load(text)
+        return yamlsafe.load(text, max_chars=MAX_DOCUMENT_CHARS)
     except yamlsafe.YAMLInputError as exc:
+        if exc.path:
+            raise DocumentError([Problem(exc.path, f"not accepted: {exc.reason}")]) from exc
         raise DocumentError([Problem("", f"not valid YAML: {exc}")]) from exc
 
 
@@ -317,20 +336,3 @@ def field_registry() -> dict[str, FieldInfo]:
 
     walk(schema(), "", False)
     return registry
-
-
-def field_values(document: dict, path: str) -> list[Any]:
-    """All values at ``path``; rows of repeated sections each contribute one value."""
-    values: list[Any] = [document]
-    for part in path.split("."):
-        nxt: list[Any] = []
-        for value in values:
-            if isinstance(value, list):
-                nxt.extend(v.get(part) for v in value if isinstance(v, dict))
-            elif isinstance(value, dict):
-                nxt.append(value.get(part))
-        values = nxt
-    flat: list[Any] = []
-    for value in values:
-        flat.extend(value if isinstance(value, list) else [value])
-    return flat

@@ -64,6 +64,7 @@ class Result:
     undetermined: tuple[Undetermined, ...]
     checklist_release: str
     assessed_on: str = field(default="")
+    state_law: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +78,7 @@ class Result:
             "open_fields": open_fields((u.missing, u.question) for u in self.undetermined),
             "checklist_release": self.checklist_release,
             "assessed_on": self.assessed_on,
+            "state_law": dict(self.state_law),
         }
 
 
@@ -142,9 +144,78 @@ def rate(findings: Iterable[Mapping | Finding], scoring: Scoring) -> dict:
 
 
 def _question(item, missing: tuple[str, ...]) -> str:
-    if item.question:
-        return item.question
+    return item.question or _plain_question(item, missing)
+
+
+def _plain_question(item, missing: tuple[str, ...]) -> str:
     return f"Answer {', '.join(missing)} to decide: {item.title}"
+
+
+def state_law_status(release: Release, state: str) -> dict:
+    """What the release knows about the city's state law: its packs, or what the survey found.
+
+    ``status`` is ``law_encoded`` (a pack applies), ``bills_only`` or ``no_law_found`` (surveyed, no
+    enacted restricting law found), or ``not_surveyed``.
+    """
+    packs = sorted(name for name, pack in release.packs.items() if pack.jurisdiction == f"US-{state}")
+    survey = release.survey
+    record = survey.states.get(state) if survey else None
+    surveyed_on = survey.surveyed_on.isoformat() if survey and record and record.status != "not_surveyed" else None
+    status = "law_encoded" if packs else (record.status if record else "not_surveyed")
+    return {"state": state, "status": status, "surveyed_on": surveyed_on, "packs": packs,
+            "note": _state_law_note(status, record, surveyed_on)}
+
+
+def _state_law_note(status: str, record, surveyed_on: str | None) -> str:
+    found = record.found.strip().rstrip(".") if record else ""
+    if status == "law_encoded":
+        return (f"State law is checked by this release: {found}." if found
+                else "State law is checked by this release.")
+    if status in ("bills_only", "no_law_found"):
+        note = (f"Surveyed on {surveyed_on}: no enacted law restricting these ties was found in the sources "
+                "consulted (absence of evidence, not a verified negative).")
+        return note + (f" Bills or other laws seen: {found}." if found else "")
+    extra = f" {record.note.strip()}" if record and record.note else ""
+    return "State law was not surveyed for this jurisdiction; the city attorney should check it." + extra
+
+
+EFFECT_RANK = {"prohibition": 0, "requirement": 1, "risk": 2, "gap": 3}
+
+
+def _weight_order(item) -> tuple:
+    return EFFECT_RANK[item.effect], -SEVERITIES.index(item.severity)
+
+
+def select_questions(pending: list[tuple]) -> tuple[str, ...]:
+    """One question per unanswered field, most weighty first, never about a field already answered.
+
+    ``pending`` holds (item, missing fields) for every undetermined item. An item's own question
+    asks about its ``askable`` fields (``asks`` in the YAML, else every answerable field it reads);
+    it is used only while all of them are still unanswered, so it never asks about an answered one.
+    Among such items the most precise (fewest fields) wins, and each field is asked once. Other
+    fields get a plain question.
+    """
+    pending = sorted(pending, key=lambda p: _weight_order(p[0]))
+    needed: dict[str, list[tuple]] = {}
+    for item, missing in pending:
+        for name in missing:
+            needed.setdefault(name, []).append((item, missing))
+    covered: set[str] = set()
+    questions: list[str] = []
+    for name, candidates in needed.items():
+        if name in covered:
+            continue
+        own = [item for item, missing in candidates
+               if item.question and name in item.askable and item.askable <= set(missing)
+               and not covered & item.askable]
+        if own:
+            item = min(own, key=lambda i: len(i.askable))
+            covered.update(item.askable)
+            questions.append(item.question)
+        else:
+            covered.add(name)
+            questions.append(_plain_question(candidates[0][0], (name,)))
+    return tuple(dict.fromkeys(questions))
 
 
 def screening_findings(hits: Iterable[Mapping], scoring: Scoring) -> list[Finding]:
@@ -180,6 +251,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
     state = str((facts.document.get("city") or {}).get("state", ""))
     findings: list[Finding] = []
     undetermined: list[Undetermined] = []
+    pending: list[tuple] = []
     for item in release.items:
         if not item.applies(state, on):
             continue
@@ -193,6 +265,7 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
                 citations=item.citation_data, mitigations=item.mitigations, jurisdiction=item.jurisdiction,
             ))
         else:
+            pending.append((item, outcome.unknown))
             undetermined.append(Undetermined(
                 id=item.id, title=item.title, effect=item.effect, severity=item.severity,
                 missing=outcome.unknown, question=_question(item, outcome.unknown),
@@ -202,8 +275,9 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
     return Result(
         rating=rated["rating"], prohibited=rated["prohibited"], score=rated["score"],
         categories=rated["categories"], findings=tuple(findings),
-        open_questions=tuple(dict.fromkeys(u.question for u in undetermined)),
+        open_questions=select_questions(pending),
         undetermined=tuple(undetermined), checklist_release=release.hash, assessed_on=on.isoformat(),
+        state_law=state_law_status(release, state),
     )
 
 

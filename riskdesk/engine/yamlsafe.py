@@ -11,6 +11,13 @@ import re
 
 import yaml
 
+from riskdesk.engine import inputlimits
+
+# Limits checked before the tree is built: a 12 MB file or a 40 KB run of "[[[[" would otherwise
+# cost the parser tens of seconds (or a RecursionError) before any error could be shown.
+MAX_CHARS = 2_000_000
+MAX_DEPTH = inputlimits.MAX_DEPTH
+
 
 class SafeLoader(yaml.SafeLoader):
     pass
@@ -29,23 +36,42 @@ SafeLoader.add_implicit_resolver(
 
 
 class YAMLInputError(ValueError):
-    def __init__(self, line: int | None, reason: str):
+    def __init__(self, line: int | None, reason: str, path: str = ""):
         self.line = line
         self.reason = reason
-        super().__init__(f"line {line}: {reason}" if line else reason)
+        self.path = path  # the field, when a parsed value broke an input limit
+        where = f"{path}: " if path else ""
+        super().__init__(f"line {line}: {where}{reason}" if line else f"{where}{reason}")
 
 
-def _check_no_aliases(text: str) -> None:
+def _check_events(text: str, max_depth: int) -> None:
+    """Stream the parser's events (no tree yet): refuse aliases and nesting deeper than ``max_depth``."""
+    depth = 0
     for event in yaml.parse(text, Loader=SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise YAMLInputError(event.start_mark.line + 1, "YAML aliases (*name) are not allowed")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > max_depth:
+                raise YAMLInputError(event.start_mark.line + 1, f"nested more than {max_depth} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
-def load(text: str):
-    """Parse YAML text; raise YAMLInputError with the line for any syntax problem."""
+def load(text: str, *, max_chars: int = MAX_CHARS, max_depth: int = MAX_DEPTH):
+    """Parse YAML text within the limits; raise YAMLInputError with the line for any problem.
+
+    The parsed values obey ``inputlimits`` too (no NaN/Infinity, NUL or lone surrogates).
+    """
+    if len(text) > max_chars:
+        raise YAMLInputError(None, f"larger than {max_chars // 1_000_000} MB; it was not read")
     try:
-        _check_no_aliases(text)
-        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
+        _check_events(text, max_depth)
+        return inputlimits.check(yaml.load(text, Loader=SafeLoader), max_depth)  # noqa: S506 - SafeLoader subclass
+    except inputlimits.InputLimitError as exc:
+        raise YAMLInputError(None, exc.reason, exc.path) from None
+    except RecursionError:
+        raise YAMLInputError(None, f"nested more than {max_depth} levels deep") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YAMLInputError(mark.line + 1 if mark else None, str(exc.problem or exc)) from exc

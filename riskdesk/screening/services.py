@@ -12,16 +12,23 @@ from functools import lru_cache
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
+from riskdesk import db
 from riskdesk.audit import trail
-from riskdesk.engine.screening.importers import parse_bytes
+from riskdesk.engine.screening.importers import FORMATS, parse_bytes
 from riskdesk.engine.screening.matcher import Matcher, query_key
 from riskdesk.models import Adjudication, ListSnapshot, Proposal, ScreeningHit, User
 from riskdesk.vocabulary import PARTY_KIND_LABELS, VERDICTS
 
 
 def import_list(session: Session, data: bytes, fmt: str, *, filename: str = "", actor: User | None = None) -> ListSnapshot:
-    """Parse first (ListFormatError leaves the active snapshot untouched), then swap it in atomically."""
+    """Parse first (ListFormatError leaves the active snapshot untouched), then swap it in atomically.
+
+    Imports of one kind run one at a time (``db.serialise``, keyed by the format) so that exactly one
+    snapshot per kind stays active; the schema's partial unique index refuses a second.
+    """
     parsed = parse_bytes(data, fmt, filename=filename)
+    fmt = parsed.format
+    db.serialise(session, "list_snapshot", FORMATS.index(fmt))
     previous = session.scalars(select(ListSnapshot).where(ListSnapshot.format == fmt,
                                                           ListSnapshot.active.is_(True))).all()
     if len(previous) == 1 and previous[0].sha256 == parsed.sha256:

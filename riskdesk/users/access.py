@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from riskdesk import db
 from riskdesk.extensions import login_manager
 from riskdesk.models import User
 
 LOGIN_ENDPOINT = "users.login"
+SESSION_VERSION_KEY = "_riskdesk_sv"
 PUBLIC_ENDPOINTS = frozenset({LOGIN_ENDPOINT, "static"})
 
 
@@ -29,6 +30,12 @@ def roles(*allowed: str):
     return decorate
 
 
+def start_session(user: User) -> None:
+    """Sign ``user`` in on this browser, under the account's current session version."""
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = LOGIN_ENDPOINT
@@ -37,7 +44,9 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(user_id: str):
         user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or session.get(SESSION_VERSION_KEY) != user.session_version:
+            return None  # signed out, password changed, disabled or roles changed since this session began
+        return user
 
     @app.before_request
     def _require_role():

@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField, SubmitField
@@ -13,8 +13,10 @@ from riskdesk import db
 from riskdesk.audit import trail
 from riskdesk.models import User
 from riskdesk.users import services
-from riskdesk.users.access import roles
+from riskdesk.users.access import roles, start_session
 from riskdesk.users.passwords import (
+    DUMMY_HASH,
+    MAX_LENGTH,
     MIN_LENGTH,
     hash_password,
     needs_rehash,
@@ -28,13 +30,13 @@ bp = Blueprint("users", __name__)
 
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Sign in")
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)])
     confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", "Passwords differ")])
     submit = SubmitField("Change password")
 
@@ -60,10 +62,12 @@ def login():
     if form.validate_on_submit():
         session = db.session()
         user = session.scalars(select(User).where(User.username == form.username.data.strip())).first()
-        if user and user.active and verify_password(user.password_hash, form.password.data):
+        # Always verify one hash, so an unknown username costs as much time as a wrong password.
+        matches = verify_password(user.password_hash if user else DUMMY_HASH, form.password.data)
+        if user and user.active and matches:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-            login_user(user)
+            start_session(user)
             trail.record(session, "user.login", actor=user, object_type="user", object_id=user.id)
             session.commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -78,6 +82,10 @@ def login():
 @bp.route("/auth/logout", methods=["POST"])
 @roles(*ROLES)
 def logout():
+    """Sign out here and end every other session of this account on the server."""
+    session = db.session()
+    services.sign_out(session, session.get(User, current_user.id))
+    session.commit()
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("users.login"))
@@ -93,11 +101,16 @@ def password():
         else:
             session = db.session()
             user = session.get(User, current_user.id)
-            user.password_hash = hash_password(form.new.data)
-            trail.record(session, "user.password_change", actor=user, object_type="user", object_id=user.id)
-            session.commit()
-            flash("Your password has been changed.")
-            return redirect(url_for("proposals.index"))
+            try:
+                services.change_password(session, user, form.new.data)
+            except services.UserError as exc:
+                session.rollback()
+                form.new.errors = list(form.new.errors) + [p.removeprefix("new: ") for p in exc.problems]
+            else:
+                session.commit()
+                start_session(user)  # this browser stays signed in; every other session has ended
+                flash("Your password has been changed. You are signed out everywhere else.")
+                return redirect(url_for("proposals.index"))
     return render_template("users/password.html", form=form), 400 if form.errors else 200
 
 

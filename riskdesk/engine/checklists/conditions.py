@@ -20,6 +20,7 @@ from typing import Callable, NamedTuple
 
 from riskdesk.engine.checklists.model import AllOf, AnyOf, FieldTest, NamedList, NotOf
 from riskdesk.engine.document import FieldInfo, country_name, field_registry
+from riskdesk.engine.screening.normalize import name_tokens
 
 
 class Outcome(NamedTuple):
@@ -86,9 +87,9 @@ def _join(values) -> str:
     return ", ".join(_quote(v) for v in values)
 
 
-def _phrase_pattern(phrases: list[str]) -> re.Pattern:
+def _phrase_pattern(phrases: list[str], case_sensitive: bool = False) -> re.Pattern:
     parts = sorted({r"\s+".join(map(re.escape, p.split())) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _nonblank(values: list) -> list:
@@ -219,6 +220,8 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
     op = test.operator
     operand = test.operand
     can_be_unknown = "unknown" in info.values
+    if op == "in_list" and is_name_field(info):
+        return _compile_name_list(path, lists[operand])
 
     def shown(value) -> str:
         label = _country_label(value) if info.kind == "country" and isinstance(value, str) and value else ""
@@ -273,11 +276,10 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
             phrases = [v.value for v in named.values] + [a for v in named.values for a in v.aliases]
             described = f'a name on the list "{named.title}"'
             suffix = f' (on the list "{named.title}")'
-        search = _phrase_pattern(phrases).search
-        finditer = _phrase_pattern(phrases).finditer
+        finditer = _finder(*_split_case(test, lists, phrases))
 
         def decide(values):
-            return any(isinstance(v, str) and v and search(v) for v in values), None
+            return any(isinstance(v, str) and v and next(finditer(v), None) for v in values), None
 
         def words(truth, _detail, values):
             if not truth:
@@ -291,7 +293,7 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
     if op == "in_list":
         named = lists[operand]
         members = {str(v.value).casefold() for v in named.values}
-        members |= {a.casefold() for v in named.values for a in v.aliases}
+        members |= {a.casefold() for v in named.values for a in (*v.aliases, *v.acronyms)}
 
         def yes_text(v) -> str:
             return f'{path} is {shown(v)}, which is on the list "{named.title}"'
@@ -330,5 +332,92 @@ def _compile_test(test: FieldTest, info: FieldInfo, lists: dict[str, NamedList])
         if hits:
             return (yes_text(hits[0]),) if negate else tuple(yes_text(v) for v in dict.fromkeys(hits))
         return (no_text(_nonblank(values)),)
+
+    return Test(path, decide, words)
+
+
+def is_name_field(info: FieldInfo) -> bool:
+    """Free-text name fields (partner, intermediary and vendor names): lists match them by name."""
+    return info.kind in ("string", "list") and not info.values
+
+
+def _split_case(test: FieldTest, lists: dict[str, NamedList], phrases: list[str]) -> tuple[list[str], list[str]]:
+    """(phrases matched in any case, phrases matched as written): ``case_sensitive`` mentions and
+    list acronyms ("WHO", "UN") are matched as written, so the word "who" is not the WHO."""
+    if test.operator == "mentions":
+        return ([], phrases) if test.case_sensitive else (phrases, [])
+    return phrases, [a for v in lists[test.operand].values for a in v.acronyms]
+
+
+def _finder(phrases: list[str], exact: list[str]):
+    """``finditer(text)`` over the phrases (case-insensitive) and the exact phrases (case-sensitive)."""
+    patterns = ([_phrase_pattern(phrases)] if phrases else []) + (
+        [_phrase_pattern(exact, case_sensitive=True)] if exact else [])
+
+    def finditer(text: str):
+        for pattern in patterns:
+            yield from pattern.finditer(text)
+    return finditer
+
+
+def _name_entries(named: NamedList) -> tuple[dict[tuple[str, ...], str], dict[str, str]]:
+    """Listed names as normalised token sequences, and acronyms as written, each to its listed value."""
+    sequences: dict[tuple[str, ...], str] = {}
+    for entry in named.values:
+        for name in (entry.value, *entry.aliases):
+            tokens = name_tokens(name)
+            if tokens:
+                sequences.setdefault(tokens, entry.value)
+    acronyms = {a: entry.value for entry in named.values for a in entry.acronyms}
+    return sequences, acronyms
+
+
+def _contains_sequence(tokens: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    size = len(sequence)
+    return any(tokens[i:i + size] == sequence for i in range(len(tokens) - size + 1))
+
+
+def _listing(entry) -> str:
+    """How the listed party was listed, for lists that cite each entry (the Entity List selection)."""
+    if entry.citation and entry.listed_on:
+        return f" (listed by {entry.citation} on {entry.listed_on.isoformat()})"
+    if entry.confidence == "low":
+        return " (listing citation not verified)"
+    return ""
+
+
+def _compile_name_list(path: str, named: NamedList) -> Test:
+    """``in_list`` on a name field: both sides normalised as screening does (case, punctuation,
+    legal forms), and a name holding a listed name as a whole-word sequence counts, because the
+    laws behind these lists reach subsidiaries and affiliates ("Huawei Device Co., Ltd.")."""
+    sequences, acronyms = _name_entries(named)
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for sequence in sorted(sequences, key=len, reverse=True):
+        by_first.setdefault(sequence[0], []).append(sequence)
+    acronym_search = _phrase_pattern(list(acronyms), case_sensitive=True).search if acronyms else None
+
+    def listed_name(value) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        tokens = name_tokens(value)
+        for token in dict.fromkeys(tokens):
+            for sequence in by_first.get(token, ()):
+                if _contains_sequence(tokens, sequence):
+                    return sequences[sequence]
+        found = acronym_search(value) if acronym_search else None
+        return acronyms[found.group(0)] if found else None
+
+    def decide(values):
+        hits = [(v, name) for v in values for name in (listed_name(v),) if name]
+        return bool(hits), hits
+
+    listing = {entry.value: _listing(entry) for entry in named.values}
+
+    def words(truth, hits, values):
+        if truth:
+            return tuple(f'{path} is {_quote(v)}, which matches "{name}" on the list "{named.title}"{listing[name]}'
+                         for v, name in dict.fromkeys(hits))
+        shown = _join(_nonblank(values)) or "blank"
+        return (f'{path} is {shown}, which matches no name on the list "{named.title}"',)
 
     return Test(path, decide, words)

@@ -27,10 +27,12 @@ from riskdesk.engine.checklists.model import (
     NotOf,
     Pack,
     Scoring,
+    StateSurvey,
 )
 from riskdesk.engine.document import field_registry
 
 SCORING_FILE = "scoring.yaml"
+SURVEY_FILE = "state_survey.yaml"
 LISTS_DIR = "lists/"
 MAX_FILE_BYTES = 1_000_000
 
@@ -70,6 +72,7 @@ class CompiledItem:
     effective_from: dt.date | None
     effective_until: dt.date | None
     condition: Node = field(repr=False, compare=False)
+    askable: frozenset[str] = frozenset()
 
     @cached_property
     def citation_data(self) -> tuple[dict, ...]:
@@ -98,6 +101,7 @@ class Release:
     lists: Mapping[str, NamedList]
     scoring: Scoring
     packs: Mapping[str, Pack]
+    survey: StateSurvey | None = None
 
     @property
     def short_hash(self) -> str:
@@ -166,14 +170,13 @@ def _iter_tests(node, path: tuple):
         yield node, path
 
 
-def _check_test(test: FieldTest, lists: Mapping[str, NamedList]) -> str | None:
-    """The reason a field test does not fit the intake schema, or None."""
-    fields = field_registry()
-    info = fields.get(test.field)
-    if info is None:
-        close = [f for f in fields if f.split(".")[-1] == test.field.split(".")[-1]]
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        return f"unknown field {test.field!r}{hint}; see docs/intake.md for field paths"
+def _field_problem(test: FieldTest, fields: Mapping) -> str | None:
+    close = [f for f in fields if f.split(".")[-1] == test.field.split(".")[-1]]
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"unknown field {test.field!r}{hint}; see docs/intake.md for field paths"
+
+
+def _operator_problem(test: FieldTest, info, lists: Mapping[str, NamedList]) -> str | None:
     op, operand = test.operator, test.operand
     if op in ("in_list", "mentions_list") and operand not in lists:
         return f"unknown list {operand!r}; known lists: {', '.join(sorted(lists)) or 'none'}"
@@ -185,6 +188,11 @@ def _check_test(test: FieldTest, lists: Mapping[str, NamedList]) -> str | None:
         return f"{test.field} cannot be unknown (it is {info.kind}); use is_blank"
     if op == "contains_any" and info.kind != "list" and not info.repeated:
         return f"operator 'contains_any' needs a list field, but {test.field} is {info.kind}; use 'in'"
+    return None
+
+
+def _value_problem(test: FieldTest, info) -> str | None:
+    op, operand = test.operator, test.operand
     if info.values and op in ("equals", "not_equals", "in", "not_in", "contains_any"):
         wanted = [operand] if op in ("equals", "not_equals") else operand
         bad = [v for v in wanted if v not in info.values]
@@ -193,9 +201,16 @@ def _check_test(test: FieldTest, lists: Mapping[str, NamedList]) -> str | None:
     return None
 
 
-def build_release(files: Mapping[str, str]) -> Release:
-    """Validate and compile every file; raise ChecklistError listing all problems."""
-    problems: list[Problem] = []
+def _check_test(test: FieldTest, lists: Mapping[str, NamedList]) -> str | None:
+    """The reason a field test does not fit the intake schema, or None."""
+    fields = field_registry()
+    info = fields.get(test.field)
+    if info is None:
+        return _field_problem(test, fields)
+    return _operator_problem(test, info, lists) or _value_problem(test, info)
+
+
+def _parse_files(files: Mapping[str, str], problems: list[Problem]) -> dict[str, object]:
     parsed: dict[str, object] = {}
     for name, text in sorted(files.items()):
         if len(text.encode()) > MAX_FILE_BYTES:
@@ -210,10 +225,10 @@ def build_release(files: Mapping[str, str]) -> Release:
             problems.append(Problem(name, 1, "the file must be a YAML mapping"))
             continue
         parsed[name] = data
+    return parsed
 
-    if SCORING_FILE not in files:
-        problems.append(Problem(SCORING_FILE, None, "missing: the rating rules are required"))
 
+def _load_lists(files, parsed, problems: list[Problem]) -> dict[str, NamedList]:
     lists: dict[str, NamedList] = {}
     list_files: dict[str, str] = {}
     for name, data in parsed.items():
@@ -230,26 +245,65 @@ def build_release(files: Mapping[str, str]) -> Release:
             continue
         lists[named.name] = named
         list_files[named.name] = name
+    return lists
 
-    scoring = None
-    if SCORING_FILE in parsed:
-        try:
-            scoring = Scoring.model_validate(parsed[SCORING_FILE])
-        except ValidationError as exc:
-            problems.extend(_pydantic_problems(SCORING_FILE, files[SCORING_FILE], exc))
 
+def _load_model(name: str, model, files, parsed, problems: list[Problem]):
+    if name not in parsed:
+        return None
+    try:
+        return model.model_validate(parsed[name])
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(name, files[name], exc))
+        return None
+
+
+def _item_problems(name: str, item, where: tuple, lines, lists) -> list[Problem]:
+    found = []
+    for test, path in _iter_tests(item.when, where + ("when",)):
+        reason = _check_test(test, lists)
+        if reason:
+            found.append(Problem(name, yamlsafe.nearest_line(lines, path), f"{item.id}: {reason}"))
+    stray = set(item.asks) - _answerable_fields(item, field_registry()) if not found else set()
+    if stray:
+        found.append(Problem(name, lines.get(where + ("asks",)), f"{item.id}: asks names {', '.join(sorted(stray))}, "
+                             "which the condition does not read or which cannot be unknown"))
+    effective = item.effective
+    if effective and effective.from_ and effective.until and effective.until < effective.from_:
+        found.append(Problem(name, lines.get(where + ("effective",)), f"{item.id}: effective 'until' is before 'from'"))
+    return found
+
+
+def _answerable_fields(item, fields) -> frozenset[str]:
+    """The fields an item reads that staff can leave unknown: what its question may ask about."""
+    return frozenset(test.field for test, _path in _iter_tests(item.when, ()) if "unknown" in fields[test.field].values)
+
+
+def _compiled_item(item, pack: Pack, name: str, fields, lists) -> CompiledItem:
+    effective = item.effective
+    return CompiledItem(
+        id=item.id, pack=pack.pack, file=name, category=item.category, effect=item.effect,
+        severity=item.severity, title=item.title, rationale=item.rationale.strip(),
+        question=item.question.strip(), mitigations=tuple(item.mitigations),
+        citations=tuple(item.citations), jurisdiction=item.jurisdiction or pack.jurisdiction,
+        effective_from=effective.from_ if effective else None,
+        effective_until=effective.until if effective else None,
+        condition=compile_condition(item.when, fields, lists),
+        askable=frozenset(item.asks) or _answerable_fields(item, fields),
+    )
+
+
+def _load_packs(files, parsed, lists, problems: list[Problem]) -> tuple[dict[str, Pack], list[CompiledItem]]:
     packs: dict[str, Pack] = {}
     items: list[CompiledItem] = []
     seen_ids: dict[str, str] = {}
     fields = field_registry()
     for name, data in parsed.items():
-        if name.startswith(LISTS_DIR) or name == SCORING_FILE:
+        if name.startswith(LISTS_DIR) or name in (SCORING_FILE, SURVEY_FILE):
             continue
         lines = yamlsafe.line_map(files[name])
-        try:
-            pack = Pack.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(_pydantic_problems(name, files[name], exc))
+        pack = _load_model(name, Pack, files, {name: data}, problems)
+        if pack is None:
             continue
         if pack.pack in packs:
             problems.append(Problem(name, lines.get(("pack",)), f"duplicate pack name {pack.pack!r}"))
@@ -262,31 +316,42 @@ def build_release(files: Mapping[str, str]) -> Release:
                                         f"duplicate item id {item.id!r} (also in {seen_ids[item.id]})"))
                 continue
             seen_ids[item.id] = name
-            test_problems = []
-            for test, path in _iter_tests(item.when, where + ("when",)):
-                reason = _check_test(test, lists)
-                if reason:
-                    test_problems.append(Problem(name, yamlsafe.nearest_line(lines, path), f"{item.id}: {reason}"))
-            effective = item.effective
-            if effective and effective.from_ and effective.until and effective.until < effective.from_:
-                test_problems.append(Problem(name, lines.get(where + ("effective",)),
-                                             f"{item.id}: effective 'until' is before 'from'"))
-            if test_problems:
-                problems.extend(test_problems)
+            item_problems = _item_problems(name, item, where, lines, lists)
+            if item_problems:
+                problems.extend(item_problems)
                 continue
-            items.append(CompiledItem(
-                id=item.id, pack=pack.pack, file=name, category=item.category, effect=item.effect,
-                severity=item.severity, title=item.title, rationale=item.rationale.strip(),
-                question=item.question.strip(), mitigations=tuple(item.mitigations),
-                citations=tuple(item.citations), jurisdiction=item.jurisdiction or pack.jurisdiction,
-                effective_from=effective.from_ if effective else None,
-                effective_until=effective.until if effective else None,
-                condition=compile_condition(item.when, fields, lists),
-            ))
+            items.append(_compiled_item(item, pack, name, fields, lists))
+    return packs, items
 
+
+def _survey_problems(survey: StateSurvey | None, packs: Mapping[str, Pack]) -> list[Problem]:
+    """A state with a pack must be recorded as law_encoded, and a law_encoded state needs a pack."""
+    if survey is None:
+        return []
+    with_pack = {p.jurisdiction[3:] for p in packs.values() if p.jurisdiction and p.jurisdiction.startswith("US-")}
+    problems = []
+    for code, record in survey.states.items():
+        if code in with_pack and record.status != "law_encoded":
+            problems.append(Problem(SURVEY_FILE, None, f"{code} has a checklist pack but is recorded as {record.status}"))
+        if record.status == "law_encoded" and code not in with_pack:
+            problems.append(Problem(SURVEY_FILE, None, f"{code} is recorded as law_encoded but no pack has jurisdiction US-{code}"))
+    return problems
+
+
+def build_release(files: Mapping[str, str]) -> Release:
+    """Validate and compile every file; raise ChecklistError listing all problems."""
+    problems: list[Problem] = []
+    parsed = _parse_files(files, problems)
+    if SCORING_FILE not in files:
+        problems.append(Problem(SCORING_FILE, None, "missing: the rating rules are required"))
+    lists = _load_lists(files, parsed, problems)
+    scoring = _load_model(SCORING_FILE, Scoring, files, parsed, problems)
+    survey = _load_model(SURVEY_FILE, StateSurvey, files, parsed, problems)
+    packs, items = _load_packs(files, parsed, lists, problems)
+    problems.extend(_survey_problems(survey, packs))
     if problems:
         raise ChecklistError(problems)
     return Release(
         hash=content_hash(files), files=MappingProxyType(dict(files)), items=tuple(items),
-        lists=MappingProxyType(lists), scoring=scoring, packs=MappingProxyType(packs),
+        lists=MappingProxyType(lists), scoring=scoring, packs=MappingProxyType(packs), survey=survey,
     )

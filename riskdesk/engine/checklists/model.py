@@ -55,6 +55,7 @@ class FieldTest(Strict):
     lt: float | None = None
     mentions: list[Annotated[str, Field(min_length=2)]] | None = Field(None, min_length=1)
     mentions_list: str | None = None
+    case_sensitive: bool = False
 
     @model_validator(mode="after")
     def exactly_one_operator(self) -> FieldTest:
@@ -64,6 +65,8 @@ class FieldTest(Strict):
                 f"a field test needs exactly one operator (one of: {', '.join(OPERATORS)}); found "
                 + (", ".join(used) if used else "none")
             )
+        if self.case_sensitive and used[0] != "mentions":
+            raise ValueError("case_sensitive applies to 'mentions' only (lists mark acronyms with 'acronyms')")
         return self
 
     def operators(self) -> list[str]:
@@ -140,6 +143,7 @@ class Item(Strict):
     when: Condition
     rationale: str = Field(min_length=10)
     question: str = ""
+    asks: list[str] = []
     mitigations: list[str] = []
     citations: list[Citation] = []
     jurisdiction: str | None = Field(None, pattern=JURISDICTION_PATTERN)
@@ -166,10 +170,18 @@ class Pack(Strict):
 
 
 class ListValue(Strict):
+    """One listed name. ``aliases`` match case-insensitively; ``acronyms`` ("WHO", "UN") only as
+    written, so that the word "who" is not the World Health Organization."""
+
     value: str = Field(min_length=1)
     label: str = ""
     aliases: list[str] = []
+    acronyms: list[Annotated[str, Field(min_length=2, pattern=r"^[A-Z][A-Za-z0-9.&-]+$")]] = []
     note: str = ""
+    citation: str = ""
+    listed_on: dt.date | None = None
+    confidence: Confidence | None = None
+    verification: str = ""
 
 
 class ListSource(Strict):
@@ -241,3 +253,45 @@ class Scoring(Strict):
         if missing:
             raise ValueError(f"missing points or weights for: {', '.join(missing)}")
         return self
+
+
+STATE_CODES: tuple[str, ...] = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+)
+SurveyStatus = Literal["law_encoded", "bills_only", "no_law_found", "not_surveyed"]
+
+
+class StateRecord(Strict):
+    """What the survey found for one state: an enacted law (encoded as a pack), bills only, or nothing."""
+
+    status: SurveyStatus
+    found: str = ""
+    note: str = ""
+
+    @model_validator(mode="after")
+    def says_what_was_found(self) -> StateRecord:
+        if self.status in ("law_encoded", "bills_only") and not self.found.strip():
+            raise ValueError(f"a {self.status} record must say what was found (the laws or bills seen)")
+        return self
+
+
+class StateSurvey(Strict):
+    """The status of state law for every state and DC, so a state without a pack is never silence."""
+
+    surveyed_on: dt.date
+    source: str = Field(min_length=3)
+    note: str = ""
+    states: dict[str, StateRecord]
+
+    @field_validator("states")
+    @classmethod
+    def every_state(cls, states: dict) -> dict:
+        unknown = sorted(set(states) - set(STATE_CODES))
+        missing = [c for c in STATE_CODES if c not in states]
+        if unknown:
+            raise ValueError(f"not a state code: {', '.join(unknown)}")
+        if missing:
+            raise ValueError(f"every state and DC needs a record; missing: {', '.join(missing)}")
+        return states

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riskdesk.engine import inputlimits
+
 __all__ = [
     "FORMATS",
     "ListEntry",
@@ -226,6 +228,13 @@ CSL_REQUIRED = ("source", "name", "type", "programs", "alt_names", "addresses")
 _CSL_KIND = {"individual": "person", "entity": "entity", "vessel": "vessel", "aircraft": "aircraft"}
 
 
+def _alt_name_text(alt) -> str:
+    """One CSL JSON alias: a string, or an object such as ``{"name": "...", "type": "a.k.a."}``."""
+    if isinstance(alt, dict):
+        return str(alt.get("name") or alt.get("alt_name") or "").strip()
+    return "" if alt is None else str(alt).strip()
+
+
 def _csl_entry(rec: dict, line: int, uids: dict[str, int]) -> ListEntry:
     def get(key: str) -> str:
         v = rec.get(key)
@@ -253,7 +262,7 @@ def _csl_entry(rec: dict, line: int, uids: dict[str, int]) -> ListEntry:
     uid = base if n == 1 else f"{base}-{n}"
 
     alt = rec.get("alt_names")
-    aliases = _dedupe(alt if isinstance(alt, list) else _split(get("alt_names")))
+    aliases = _dedupe(_alt_name_text(a) for a in alt) if isinstance(alt, list) else _split(get("alt_names"))
     addresses_raw = rec.get("addresses")
     if isinstance(addresses_raw, list):
         addresses = _dedupe(
@@ -318,7 +327,10 @@ def _parse_csl_csv(text: str) -> tuple[str, list[ListEntry], int]:
 
 def _parse_csl_json(text: str) -> tuple[str, list[ListEntry], int]:
     try:
-        doc = json.loads(text)
+        doc = inputlimits.loads_json(text)
+    except inputlimits.InputLimitError as exc:
+        where = f" ({exc.path})" if exc.path else ""
+        raise ListFormatError(f"not accepted{where}: {exc.reason}", exc.line) from None
     except json.JSONDecodeError as exc:
         raise ListFormatError(f"invalid JSON: {exc.msg}", exc.lineno) from None
     if isinstance(doc, dict):
