@@ -761,7 +761,7 @@ def test_roll_back_asks_first_and_the_preview_shows_a_diff_and_impact_in_words(a
     assert '<span class="del">-overall_thresholds: {moderate: 4, high: 12, critical: 30}</span>' in page
     assert '<span class="add">+overall_thresholds: {moderate: 50, high: 60, critical: 70}</span>' in page
     assert "Re-assessed after publishing" in page and "Delegation visit from Freiburg" in page
-    assert "rating moderate → low" in page
+    assert "rating moderate → low" in page and "re-assesses the 1 open or active proposal assessed before" in page
     as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "publish"},
                   token_from="/admin/checklists")
     listing = as_admin.get("/admin/checklists").get_data(as_text=True)
