@@ -28,16 +28,9 @@ def get_proposal(proposal_id: int) -> Proposal:
     return get_or_404(Proposal, proposal_id, "proposal")
 
 
-def display_label(code) -> str:
-    """A vocabulary label, or the code made readable when the vocabulary has none."""
-    if not code:
-        return ""
-    text = vocabulary.label(code)
-    return text if text != code else str(code).replace("_", " ").capitalize()
-
-
 def init_app(app: Flask) -> None:
-    app.add_template_filter(display_label, "label")
+    # Vocabulary labels only (statuses, roles, ratings...); intake answers use value_label. No generated words.
+    app.add_template_filter(vocabulary.label, "label")
     app.jinja_env.globals["country_name"] = country_label
     app.jinja_env.globals["vocabulary"] = vocabulary
     app.jinja_env.globals["value_label"] = value_label

@@ -731,7 +731,6 @@ def test_adding_a_row_comes_back_at_the_new_row_with_the_focus_in_it(as_staff, d
     page = as_staff.post("/proposals/new", data, token_from="/proposals/new").get_data(as_text=True)
     assert 'id="document-intermediaries-0"' in page
     assert re.search(r'id="document-intermediaries-0-name"[^>]*autofocus|autofocus[^>]*id="document-intermediaries-0-name"', page)
-    assert 'formaction="/proposals/new#document-intermediaries-1"' in page
 
 
 def test_country_and_state_names_in_filters_and_imports_suggest_codes(as_staff, db_session):
@@ -754,3 +753,60 @@ def test_form_lists_countries_as_the_city_writes_them_and_states_by_name(as_staf
     kind = page[page.index('id="document-partner-kind"'):]
     assert re.search(r'<option selected value="unknown">Unknown</option>|<option value="unknown" selected>Unknown</option>',
                      kind[:kind.index("</select>")])
+
+
+def test_roll_back_asks_first_and_the_preview_shows_a_diff_and_impact_in_words(as_admin, as_staff, published,
+                                                                             db_session):
+    _assessed(as_staff, db_session, DEMO[3])  # the Freiburg visit: moderate
+    text = published.files["scoring.yaml"].replace("overall_thresholds: {moderate: 4, high: 12, critical: 30}",
+                                                   "overall_thresholds: {moderate: 50, high: 60, critical: 70}")
+    text = text.replace("category_thresholds: {moderate: 3, high: 6, critical: 12}",
+                        "category_thresholds: {moderate: 50, high: 60, critical: 70}")
+    page = as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "preview"},
+                         token_from="/admin/checklists").get_data(as_text=True)
+    assert '<span class="del">-overall_thresholds: {moderate: 4, high: 12, critical: 30}</span>' in page
+    assert '<span class="add">+overall_thresholds: {moderate: 50, high: 60, critical: 70}</span>' in page
+    assert "Re-assessed after publishing" in page and "Delegation visit from Freiburg" in page
+    assert "rating moderate → low" in page and "re-assesses the 1 open or active proposal assessed before" in page
+    as_admin.post("/admin/checklists/edit", {"file": "scoring.yaml", "text": text, "action": "publish"},
+                  token_from="/admin/checklists")
+    listing = as_admin.get("/admin/checklists").get_data(as_text=True)
+    assert "Roll back to this release…" in listing and "Make active (roll back)" not in listing
+    confirm = as_admin.get(f"/admin/checklists/{published.id}/activate")
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and f"Roll back to release {published.hash[:12]}?" in page
+    assert "rating low → moderate" in page  # what going back changes, before anything changes
+    from riskdesk.checklists.releases import active_release
+
+    db_session.expire_all()
+    assert active_release(db_session).hash != published.hash
+    # the re-assess after publishing does what the preview said
+    response = as_admin.post("/admin/checklists/reassess", token_from="/admin/checklists")
+    assert "Re-assessed 1 proposal" in as_admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_administrator_resets_a_password_and_it_is_audited(app, as_admin, users, db_session):
+    from tests.conftest import Browserless
+
+    carl = users["council"]
+    page = as_admin.get("/admin/users").get_data(as_text=True)
+    assert f'/admin/users/{carl.id}/password' in page
+    short = as_admin.post(f"/admin/users/{carl.id}/password", {"new": "short", "confirm": "short"},
+                          token_from=f"/admin/users/{carl.id}/password")
+    assert short.status_code == 400
+    new = "a brand new council passphrase"
+    done = as_admin.post(f"/admin/users/{carl.id}/password", {"new": new, "confirm": new},
+                         token_from=f"/admin/users/{carl.id}/password")
+    assert done.status_code in (302, 303)
+    assert Browserless(app.test_client()).login("carl", new).status_code in (302, 303)
+    event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "user.password_reset")).one()
+    assert event.object_id == str(carl.id) and event.actor == "ada" and new not in repr(event.summary)
+
+
+def test_small_things(web, as_admin, db_session):
+    assert web.get("/login").status_code == 200
+    response = web.get("/proposals")
+    assert response.headers["Location"].endswith("/auth/login?next=/proposals")
+    page = as_admin.get("/admin/audit").get_data(as_text=True)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", page)
+    assert 'rel="icon"' in page and web.get("/static/favicon.svg").status_code == 200

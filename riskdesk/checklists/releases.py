@@ -72,6 +72,11 @@ def reassessable(proposal: Proposal) -> bool:
     return bool(proposal.assessments) and not validate(proposal.document)
 
 
+def reassessable_count(session: Session) -> int:
+    """How many proposals "Re-assess" will re-assess once a different release is active."""
+    return sum(1 for proposal in open_and_active(session) if reassessable(proposal))
+
+
 def impact(session: Session, files: dict[str, str],
            progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """Re-score every complete open and active proposal under the active and the draft release; list differences.

@@ -102,7 +102,7 @@ def edit():
     diff = list(difflib.unified_diff(active.files.get(name, "").splitlines(), text.splitlines(),
                                      f"active/{name}", f"edited/{name}", lineterm=""))
     return render_template("checklists/edit.html", name=name, text=text, note=note, problems=[], changes=changes,
-                           diff=diff)
+                           diff=diff, reassess_count=releases.reassessable_count(session))
 
 
 @bp.route("/checklists/<int:release_id>/activate", methods=["GET", "POST"])
@@ -117,7 +117,8 @@ def rollback(release_id: int):
             flash(f"Release {row.hash[:12]} is already active.")
             return redirect(url_for("checklists.index"))
         return render_template("checklists/rollback.html", release=row, active=active,
-                               changes=releases.impact(session, dict(row.files)))
+                               changes=releases.impact(session, dict(row.files)),
+                               reassess_count=releases.reassessable_count(session))
     releases.publish(session, dict(row.files), actor=current_db_user(), note=f"Rolled back to release {row.hash[:12]}")
     session.commit()
     flash(f"Release {row.hash[:12]} is active again.")

@@ -67,6 +67,7 @@ class Result:
     checklist_release: str
     assessed_on: str = field(default="")
     state_law: dict = field(default_factory=dict)
+    open_fields: tuple[dict, ...] = ()  # each unanswered field with its questions (see ``open_fields``)
 
     def to_dict(self) -> dict:
         return {
@@ -77,25 +78,11 @@ class Result:
             "findings": [f.to_dict() for f in self.findings],
             "open_questions": list(self.open_questions),
             "undetermined": [u.to_dict() for u in self.undetermined],
-            "open_fields": open_fields((u.missing, u.question) for u in self.undetermined),
+            "open_fields": list(self.open_fields),
             "checklist_release": self.checklist_release,
             "assessed_on": self.assessed_on,
             "state_law": dict(self.state_law),
         }
-
-
-def open_fields(pairs: Iterable[tuple[Iterable[str], str]]) -> list[dict]:
-    """Each unanswered field with the questions that wait on it, from (missing fields, question) pairs.
-
-    In question order; the proposal page answers each field in place.
-    """
-    by_field: dict[str, list[str]] = {}
-    for missing, question in pairs:
-        for path in missing:
-            questions = by_field.setdefault(path, [])
-            if question not in questions:
-                questions.append(question)
-    return [{"field": path, "questions": questions} for path, questions in by_field.items()]
 
 
 def band(points: float, thresholds) -> str:
@@ -189,14 +176,14 @@ def _weight_order(item) -> tuple:
     return EFFECT_RANK[item.effect], -SEVERITIES.index(item.severity)
 
 
-def select_questions(pending: list[tuple]) -> tuple[str, ...]:
+def question_plan(pending: list[tuple]) -> list[tuple[str, tuple[str, ...]]]:
     """One question per unanswered field, most weighty first, never about a field already answered.
 
     ``pending`` holds (item, missing fields) for every undetermined item. An item's own question
     asks about its ``askable`` fields (``asks`` in the YAML, else every answerable field it reads);
     it is used only while all of them are still unanswered, so it never asks about an answered one.
     Among such items the most precise (fewest fields) wins, and each field is asked once. Other
-    fields get a plain question.
+    fields get a plain question. Returns (question, the unanswered fields it asks about) pairs.
     """
     pending = sorted(pending, key=lambda p: _weight_order(p[0]))
     needed: dict[str, list[tuple]] = {}
@@ -204,7 +191,7 @@ def select_questions(pending: list[tuple]) -> tuple[str, ...]:
         for name in missing:
             needed.setdefault(name, []).append((item, missing))
     covered: set[str] = set()
-    questions: list[str] = []
+    plan: list[tuple[str, tuple[str, ...]]] = []
     for name, candidates in needed.items():
         if name in covered:
             continue
@@ -213,12 +200,27 @@ def select_questions(pending: list[tuple]) -> tuple[str, ...]:
                and not covered & item.askable]
         if own:
             item = min(own, key=lambda i: len(i.askable))
+            fields = tuple(f for f in needed if f in item.askable and f not in covered)
             covered.update(item.askable)
-            questions.append(item.question)
+            plan.append((item.question, fields))
         else:
             covered.add(name)
-            questions.append(_plain_question(candidates[0][0], (name,)))
-    return tuple(dict.fromkeys(questions))
+            plan.append((_plain_question(candidates[0][0], (name,)), (name,)))
+    return plan
+
+
+def open_fields(pairs: Iterable[tuple[str, Iterable[str]]]) -> list[dict]:
+    """Each unanswered field with the questions that ask about it, from (question, fields) pairs.
+
+    In question order; the proposal page answers each field in place (result key ``open_fields``).
+    """
+    by_field: dict[str, list[str]] = {}
+    for question, fields in pairs:
+        for path in fields:
+            questions = by_field.setdefault(path, [])
+            if question not in questions:
+                questions.append(question)
+    return [{"field": path, "questions": questions} for path, questions in by_field.items()]
 
 
 def screening_findings(hits: Iterable[Mapping], scoring: Scoring) -> list[Finding]:
@@ -277,10 +279,12 @@ def score(facts: Mapping, release: Release, on: dt.date | None = None, screening
             ))
     findings.extend(screening_findings(screening, release.scoring))
     rated = rate(findings, release.scoring)
+    plan = question_plan(pending)
     return Result(
         rating=rated["rating"], prohibited=rated["prohibited"], score=rated["score"],
         categories=rated["categories"], findings=tuple(findings),
-        open_questions=select_questions(pending),
+        open_questions=tuple(dict.fromkeys(question for question, _fields in plan)),
+        open_fields=tuple(open_fields(plan)),
         undetermined=tuple(undetermined), checklist_release=release.hash, assessed_on=on.isoformat(),
         state_law=state_law_status(release, state),
     )

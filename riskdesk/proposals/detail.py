@@ -47,7 +47,7 @@ def open_question_groups(result: dict, document: dict) -> list[dict]:
     """The open questions by topic (the document's sections), each field once with its questions and control."""
     fields = result.get("open_fields")
     if fields is None:  # a result stored before results carried them
-        fields = open_fields((u["missing"], u["question"]) for u in result.get("undetermined", []))
+        fields = open_fields((u["question"], u["missing"]) for u in result.get("undetermined", []))
     groups: dict[str, dict] = {}
     for entry in fields:
         path = entry["field"]
