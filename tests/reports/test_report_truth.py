@@ -46,6 +46,10 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
 @pytest.fixture(scope="module")
 def release():
     return load_release(PROJECT_ROOT / "checklists")
@@ -194,3 +198,58 @@ def test_blank_money_stays_blank_through_form_export_and_report(as_staff, publis
     text = flat(pdf_text(as_staff.get(f"/proposals/{proposal.id}/report.pdf").data))
     assert "Funding, not given: Cost to the city (USD); Funding from the partner (USD)." in text
     assert "$0" not in text
+
+
+# -- the Word copy --------------------------------------------------------------------------
+
+
+def docx_text(data: bytes) -> tuple[str, list[str]]:
+    """All paragraph and table text of a DOCX, and its headings in order."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    parts += [p.text for p in doc.sections[0].header.paragraphs]
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    return " ".join(parts), headings
+
+
+@pytest.mark.parametrize("path", DEMO + SCENARIOS[:6], ids=lambda p: p.stem)
+def test_docx_has_no_field_path_or_answer_code_and_the_pdf_headings(path, release):
+    from riskdesk.engine.report.docx_writer import SECTION_HEADINGS, render_docx
+
+    document, on = case(path)
+    result = score(document, release).to_dict()
+    kw = {"release": {"hash": release.hash}, "scoring": scoring_summary(release.scoring),
+          "status": "ISSUED", "report_number": "RD-7-2", "issued_at": "2026-11-26 10:00 UTC"}
+    text, headings = docx_text(render_docx(document, result, **kw))
+    assert codes_in(text) == [], f"{path.name}: {codes_in(text)}"
+    assert [h for h in headings if h in SECTION_HEADINGS] == list(SECTION_HEADINGS)
+    pdf = flat(pdf_text(render.render_report(document, result, **kw)))
+    for heading in SECTION_HEADINGS:
+        assert heading in pdf
+    for words in (release.hash, "Report RD-7-2", render.build_context(document, result, **kw)["screening"]["sentence"]):
+        assert squash(words) in squash(text) and squash(words) in squash(pdf)  # a long hash wraps anywhere
+
+
+def test_issued_report_has_a_word_copy_with_the_same_number_and_hash(as_staff, published, db_session):
+    import hashlib
+
+    from riskdesk.council.reports import issued_docx
+    from riskdesk.models import Report
+
+    pid = _new_assessed(as_staff, db_session, load_path(DEMO[0]))
+    assert as_staff.post(f"/proposals/{pid}/issue").status_code in (302, 303)
+    report = db_session.scalars(select(Report)).one()
+    pdf = flat(pdf_text(as_staff.get(f"/reports/{report.id}.pdf").data))
+    response = as_staff.get(f"/reports/{report.id}.docx")
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    name, sha256 = issued_docx(db_session, report)
+    assert hashlib.sha256(response.data).hexdigest() == sha256 == response.headers["ETag"]
+    text = flat(docx_text(response.data)[0])
+    number = f"RD-{pid}-1"
+    for words in (f"Report {number}", published.hash):
+        assert squash(words) in squash(pdf) and squash(words) in squash(text)
+    draft = as_staff.get(f"/proposals/{pid}/report.docx")
+    assert draft.status_code == 200 and "DRAFT" in docx_text(draft.data)[0]
