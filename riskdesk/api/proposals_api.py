@@ -71,15 +71,23 @@ def list_proposals():
 @bp.post("/proposals")
 @roles(*EDITORS)
 @spec.validate(json=schemas.IntakeDocument, query=schemas.DraftFlag,
-               resp=responses({"HTTP_201": schemas.Proposal}, 400, 413, 415, 422), tags=[TAG])
+               resp=responses({"HTTP_201": schemas.Proposal}, 400, 409, 413, 415, 422), tags=[TAG])
 def create_proposal():
-    """Create a proposal from an intake document; `?draft=true` saves one with answers still missing."""
+    """Create a proposal from an intake document; `?draft=true` saves one with answers still missing.
+
+    409 when an identical proposal exists already (the pages ask before creating a duplicate; the API
+    refuses and names the existing one).
+    """
     document = request.get_json()
     problems = _problems_of(document, request.context.query.draft)
     if problems:
         raise invalid(problems)
     session = db.session()
-    proposal = services.create_proposal(session, document, actor=actor(), how="API")
+    try:
+        proposal = services.create_proposal(session, document, actor=actor(), how="API")
+    except services.DuplicateProposal as exc:
+        session.rollback()
+        raise ApiProblem(409, str(exc)) from None
     session.commit()
     return with_etag(proposal, 201)
 
@@ -107,7 +115,7 @@ def _expected_version() -> int:
 @bp.put("/proposals/<int:proposal_id>")
 @roles(*EDITORS)
 @spec.validate(json=schemas.IntakeDocument, query=schemas.DraftFlag,
-               resp=responses({"HTTP_200": schemas.Proposal}, 400, 404, 412, 413, 415, 422, 428), tags=[TAG])
+               resp=responses({"HTTP_200": schemas.Proposal}, 400, 404, 409, 412, 413, 415, 422, 428), tags=[TAG])
 def update_proposal(proposal_id: int):
     """Replace the intake document. 412 when the version in If-Match is not the current one (nothing saved)."""
     session = db.session()
@@ -120,6 +128,9 @@ def update_proposal(proposal_id: int):
     try:
         services.update_proposal(session, proposal, document, expected_version=expected, actor=actor())
         session.commit()
+    except services.ProposalLocked as exc:
+        session.rollback()
+        raise ApiProblem(409, str(exc)) from None
     except (services.ConflictError, StaleDataError):
         session.rollback()
         current = session.get(Proposal, proposal_id)
