@@ -119,7 +119,7 @@ def test_the_database_refuses_a_second_active_release_and_snapshot(app, db_sessi
     db_session.flush()
 
 
-def test_the_migration_keeps_only_the_newest_of_several_active_rows(empty_url):
+def test_the_migration_keeps_only_the_newest_of_several_active_rows(empty_url):  # noqa: F811 (fixture)
     """A database hurt by the old race upgrades cleanly: the newest active row per kind stays active."""
     from sqlalchemy import text
 

@@ -13,7 +13,6 @@ import shutil
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
-import pytest
 from sqlalchemy import select
 
 from riskdesk import create_app

@@ -1,8 +1,8 @@
 """Administrators: checklist releases (edit, validate, preview impact, publish, roll back, re-assess)."""
 from __future__ import annotations
 
-import re
 import difflib
+import re
 
 from flask import (
     Blueprint,

@@ -6,7 +6,8 @@ from flask.cli import with_appcontext
 
 from riskdesk import db
 from riskdesk.cli.common import fail
-from riskdesk.users import services, tokens as token_service
+from riskdesk.users import services
+from riskdesk.users import tokens as token_service
 
 
 @click.group()

@@ -40,8 +40,8 @@ from riskdesk.proposals.services import (
     draft_blocking_problems,
     save_document,
 )
-from riskdesk.users.access import roles
 from riskdesk.proposals.workflow import TransitionError, start_amendment
+from riskdesk.users.access import roles
 from riskdesk.vocabulary import DECIDED, EDITORS, RATING_LABELS, ROLES, WORKFLOW_STATUSES
 from riskdesk.web import current_db_user, get_proposal
 

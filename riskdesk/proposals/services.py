@@ -58,6 +58,19 @@ def draft_blocking_problems(document: dict) -> list:
     return [p for p in validate(document) if p.message not in DRAFT_TOLERATED]
 
 
+def _parties(document: dict) -> list[Party]:
+    """The partner, intermediaries, people and vendors the document names (the ones screening checks)."""
+    partner = document.get("partner") or {}
+    parties = [Party(kind="partner", name=partner["name"][:200], country=(partner.get("country") or "")[:2],
+                     role=partner.get("kind", ""))] if partner.get("name") else []
+    for kind, key in (("intermediary", "intermediaries"), ("person", "people")):
+        parties += [Party(kind=kind, name=row["name"], country=row.get("country", ""), role=row.get("role", ""))
+                    for row in document.get(key) or [] if row.get("name")]
+    parties += [Party(kind="vendor", name=name) for name in
+                (document.get("data_and_technology") or {}).get("vendors") or [] if name]
+    return parties
+
+
 def _sync_columns(proposal: Proposal, document: dict) -> None:
     city = document.get("city") or {}
     partner = document.get("partner") or {}
@@ -71,15 +84,7 @@ def _sync_columns(proposal: Proposal, document: dict) -> None:
     proposal.agreement_status = agreement.get("status") or "new"
     proposal.is_complete = not validate(document)
 
-    parties = [Party(kind="partner", name=proposal.partner_name, country=proposal.partner_country,
-                     role=partner.get("kind", ""))] if proposal.partner_name else []
-    parties += [Party(kind="intermediary", name=row.get("name", ""), country=row.get("country", ""),
-                      role=row.get("role", "")) for row in document.get("intermediaries") or [] if row.get("name")]
-    parties += [Party(kind="person", name=row.get("name", ""), country=row.get("country", ""),
-                      role=row.get("role", "")) for row in document.get("people") or [] if row.get("name")]
-    parties += [Party(kind="vendor", name=name) for name in
-                (document.get("data_and_technology") or {}).get("vendors") or [] if name]
-    proposal.parties = parties
+    proposal.parties = _parties(document)
     proposal.sectors = [ProposalSector(sector=s) for s in dict.fromkeys(document.get("sectors") or [])]
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .importers import ListEntry

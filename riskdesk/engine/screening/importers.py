@@ -309,6 +309,13 @@ def _alt_name_text(alt) -> str:
     return "" if alt is None else str(alt).strip()
 
 
+def _csl_uid(identifier: str, source: str, name: str, uids: dict[str, int]) -> str:
+    """The CSL's own id (entity number, else record id, else a digest of source and name), made unique."""
+    base = f"CSL-{identifier or hashlib.sha1(f'{source}|{name}'.encode('utf-8')).hexdigest()[:16]}"
+    uids[base] = uids.get(base, 0) + 1
+    return base if uids[base] == 1 else f"{base}-{uids[base]}"
+
+
 def _csl_entry(rec: dict, line: int, uids: dict[str, int]) -> ListEntry:
     def get(key: str) -> str:
         v = rec.get(key)
@@ -324,16 +331,7 @@ def _csl_entry(rec: dict, line: int, uids: dict[str, int]) -> ListEntry:
     source_col = get("source")
     if not source_col:
         raise ListFormatError("empty source", line)
-    if get("entity_number"):
-        base = f"CSL-{get('entity_number')}"
-    elif get("_id") or get("id"):
-        base = f"CSL-{get('_id') or get('id')}"
-    else:
-        digest = hashlib.sha1(f"{source_col}|{name}".encode("utf-8")).hexdigest()[:16]
-        base = f"CSL-{digest}"
-    n = uids.get(base, 0) + 1
-    uids[base] = n
-    uid = base if n == 1 else f"{base}-{n}"
+    uid = _csl_uid(get("entity_number") or get("_id") or get("id"), source_col, name, uids)
 
     alt = rec.get("alt_names")
     aliases = _dedupe(_alt_name_text(a) for a in alt) if isinstance(alt, list) else _split(get("alt_names"))
