@@ -92,6 +92,11 @@ def test_conflicting_saves_on_two_servers_keep_the_first_and_answer_409_with_the
 
 def test_a_job_started_on_one_server_is_run_by_the_worker_and_followed_on_the_other(deployment):
     admin = signed_in(deployment["a"])
+    with make_sessionmaker(deployment["engine"])() as session:
+        # an earlier test's "Save and check" may have re-assessed one proposal already
+        active = releases.active_release(session)
+        stale = [pid for pid in deployment["ids"] if session.get(Proposal, pid).assessments[-1].release_id != active.id]
+    assert stale
     started = admin.post("/admin/checklists/reassess", token_from="/admin/checklists")
     assert started.status in (302, 303)
     job_id = int(re.search(r"/admin/jobs/(\d+)$", started.headers["Location"]).group(1))
@@ -104,9 +109,9 @@ def test_a_job_started_on_one_server_is_run_by_the_worker_and_followed_on_the_ot
     assert state["done"] == state["total"] == len(deployment["ids"])
     with make_sessionmaker(deployment["engine"])() as session:
         job = session.get(Job, job_id)
-        assert job.result["reassessed"] == len(deployment["ids"])
+        assert job.result["reassessed"] == len(stale)
         for pid in deployment["ids"]:
-            assert len(session.get(Proposal, pid).assessments) == 2
+            assert session.get(Proposal, pid).assessments[-1].release_id == active.id
 
 
 def test_a_report_is_issued_through_the_render_worker_under_gunicorn(deployment):
