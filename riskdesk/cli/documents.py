@@ -6,6 +6,7 @@ against them; without one they still work and say the names were not screened.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -18,6 +19,7 @@ from riskdesk.cli.common import load_checklists, load_document, parse_date
 from riskdesk.config import PROJECT_ROOT
 from riskdesk.engine.report.render import render_report
 from riskdesk.engine.scoring import score, scoring_summary
+from riskdesk.engine.screening.parties import ROLE_LABELS, document_parties
 from riskdesk.vocabulary import by_weight
 
 
@@ -121,11 +123,19 @@ def report(file, output, on, checklists_dir):
     result = score(document, release, on=on, screening=screening["hits"]).to_dict()
     pdf = render_report(document, result, status="DRAFT", release=release_info(release),
                         scoring=scoring_summary(release.scoring),
-                        screening=screening["hits"] if screening["performed"] else None)
+                        screening=_screening_record(document, screening, on))
     Path(output).write_bytes(pdf)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
     click.echo(_screening_text(screening)[0] if not screening["performed"] else
                f"screened against {len(screening['lists'])} list(s): {len(screening['hits'])} potential match(es)")
+
+
+def _screening_record(document: dict, screening: dict, on) -> dict:
+    """The report's screening record: what was screened, when, against which lists, and the hits."""
+    if not screening["performed"]:
+        return screening
+    parties = [{"name": p.name, "kind": ROLE_LABELS[p.role]} for p in document_parties(document)]
+    return {**screening, "parties": parties, "screened_at": (on or dt.date.today()).isoformat()}
 
 
 COMMANDS = (validate, assess, report)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from riskdesk.vocabulary import PARTY_KIND_LABELS
+
 from .importers import ListEntry
 from .matcher import Hit
 
 __all__ = ["ScreenedParty", "document_parties", "hit_record", "list_identifier", "birth_year"]
 
-ROLE_LABELS = {"partner": "Partner", "intermediary": "Intermediary", "person": "Person", "vendor": "Vendor"}
+ROLE_LABELS = PARTY_KIND_LABELS  # the one vocabulary's words for who a party is
 
 
 @dataclass(frozen=True)
