@@ -55,11 +55,6 @@ def state_codes() -> frozenset[str]:
     return frozenset(s.code.split("-", 1)[1] for s in pycountry.subdivisions.get(country_code="US"))
 
 
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return country.name if country else code
-
-
 def _names_of(entry) -> set[str]:
     return {getattr(entry, attr).casefold() for attr in ("name", "common_name", "official_name")
             if getattr(entry, attr, None)}

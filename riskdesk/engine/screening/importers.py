@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 FORMATS = ("sdn", "csl", "opensanctions")
-KINDS = ("person", "entity", "vessel", "aircraft", "unknown")
 
 csv.field_size_limit(10 * 1024 * 1024)
 

@@ -88,10 +88,6 @@ class Hit:
     explanation: dict = field(default_factory=dict, compare=False, hash=False)
     why: str = ""
 
-    @property
-    def normalized_query(self) -> str:
-        return str(self.explanation.get("normalized_query", normalize_name(self.query)))
-
     def to_dict(self) -> dict:
         return {
             "query": self.query,
