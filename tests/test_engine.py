@@ -292,7 +292,7 @@ def test_case_sensitive_mentions_tell_the_who_from_who():
     assert fired(release, doc(agreement__text="We join the WHO Healthy Cities network.")) == {"WW"}
     assert fired(release, doc(agreement__text="Residents who walk; who decides? Who knows.")) == set()
     because = score(doc(agreement__text="PAHO guidelines apply."), release).findings[0].because
-    assert because == ('agreement.text mentions PAHO',)
+    assert because == ('Full text of the draft agreement mentions PAHO',)  # the field's label, not its path
 
 
 def test_list_acronyms_match_only_in_capitals_and_names_in_any_case():
