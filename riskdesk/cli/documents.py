@@ -123,19 +123,19 @@ def report(file, output, on, checklists_dir):
     result = score(document, release, on=on, screening=screening["hits"]).to_dict()
     pdf = render_report(document, result, status="DRAFT", release=release_info(release),
                         scoring=scoring_summary(release.scoring),
-                        screening=_screening_record(document, screening, on))
+                        screening=_screening_record(document, screening))
     Path(output).write_bytes(pdf)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
     click.echo(_screening_text(screening)[0] if not screening["performed"] else
                f"screened against {len(screening['lists'])} list(s): {len(screening['hits'])} potential match(es)")
 
 
-def _screening_record(document: dict, screening: dict, on) -> dict:
+def _screening_record(document: dict, screening: dict) -> dict:
     """The report's screening record: what was screened, when, against which lists, and the hits."""
     if not screening["performed"]:
         return screening
     parties = [{"name": p.name, "kind": ROLE_LABELS[p.role]} for p in document_parties(document)]
-    return {**screening, "parties": parties, "screened_at": (on or dt.date.today()).isoformat()}
+    return {**screening, "parties": parties, "screened_at": dt.date.today().isoformat()}  # when it ran
 
 
 COMMANDS = (validate, assess, report)

@@ -139,7 +139,6 @@ def issue_report(session: Session, proposal: Proposal, *, actor: User, reports_d
     current = _latest_issued(session, assessment_id)
     if current is not None and current.id != replaces:
         return current, False  # another request issued it while this one rendered
-    number = report_number(session, proposal)
     try:
         filename, sha256 = store_issued(pdf, reports_dir, f"proposal-{proposal.id}")
         docx_filename, docx_sha256 = store_issued(docx, reports_dir, f"proposal-{proposal.id}", suffix=".docx")
