@@ -35,6 +35,7 @@ from .attributes import attribute_penalty
 from .importers import ListEntry
 from .normalize import (
     LEGAL_FORMS,
+    ORG_TYPE_WORDS,
     LEGAL_WORDS,
     name_tokens,
     normalize_name,
@@ -59,6 +60,7 @@ _PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
 _SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
 _SHORT_FORM_MIN = 7  # letters in such a word
 _MISSING_CORE_PENALTY = 10.0
+_ORG_TYPE_PENALTY = 2.0  # an organisation-type word ("concern", "brigade") on one side only
 _NISBA_SIM = 82.0  # "hossein"/"hosseini": paired, but not as the same word  # a core word of the listed name that the query lacks
 _MISSING_NAME_PENALTY = 3.0  # per non-core listed token absent from a query for a person
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ovych", "evych", "ivna", "ichna", "ovic", "evic")
@@ -67,6 +69,8 @@ _MISSING_TOKEN_PENALTY = 4.0  # per non-core listed token absent from the query
 _EXTRA_TOKEN_PENALTY = 5.0  # per query token absent from a listed person name
 _EXTRA_ENTITY_PENALTY = 8.0
 _EXTRA_SHORT_LISTING_PENALTY = 8.0  # per query word absent from a person listed by two names only  # per query token absent from a listed organisation name
+_EXTRA_RARE_NAME_PENALTY = 3.0  # per query word absent from a person whose listed name has a rare word
+_RARE_OWNERS = 3  # a word of at most this many listed parties' names is rare: it points to one person
 # particles that do not count as "core" tokens of a person or entity name
 _PARTICLES = frozenset("al el bin ben ibn bint abu abd de del della der di da do dos das du la le van von y e of the and for".split())
 
@@ -155,7 +159,7 @@ def _core_tokens(name: str, tokens: tuple[str, ...], kind: str) -> frozenset[int
                 return frozenset(core)
         idx = [i for i, t in enumerate(tokens) if t not in _PARTICLES] or list(range(len(tokens)))
         return frozenset({idx[0], idx[-1]})
-    core = {i for i, t in enumerate(tokens) if t not in _PARTICLES and t not in LEGAL_FORMS}
+    core = {i for i, t in enumerate(tokens) if t not in _PARTICLES and t not in LEGAL_FORMS and t not in ORG_TYPE_WORDS}
     return frozenset(core or range(len(tokens)))
 
 
@@ -225,8 +229,8 @@ def _token_sim(a: str, b: str) -> float:
         return _short_token_sim(a, b, s)
     if _nisba_pair(a, b):
         return _NISBA_SIM
-    if s >= 90.0 or (s < 40.0 and a[0] != b[0]):
-        return s  # already close, or nothing below can lift two unrelated words to a match
+    if s < 40.0 and a[0] != b[0]:
+        return s  # nothing below can lift two unrelated words to a match
     return _transliteration_sim(a, b, s)
 
 
@@ -266,7 +270,7 @@ def _is_patronymic(tok: str) -> bool:
 def _short_word_differs(q, c, sims, partner) -> bool:
     used = set(partner.values())
     def short(tok: str) -> bool:
-        return 2 <= len(tok) <= 4 and tok not in _PARTICLES and not _is_legalish(tok)
+        return 2 <= len(tok) <= 4 and tok not in _PARTICLES and tok not in ORG_TYPE_WORDS and not _is_legalish(tok)
 
     return any(short(c[i]) for i in range(len(c)) if i not in sims) and any(
         short(q[i]) for i in range(len(q)) if i not in used)
@@ -287,9 +291,10 @@ def _missing_penalty(c, left_c: list[int], core: frozenset[int], person: bool) -
     leaves out several of a person's names fits that person less each time."""
     missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
     cheap = [i for i in left_c if _is_legalish(c[i]) or c[i] in _PARTICLES]
+    kinds = [i for i in left_c if not person and c[i] in ORG_TYPE_WORDS and i not in cheap]
     cores = [i for i in left_c if i in core and i not in cheap]
-    plain = len(left_c) - len(cheap) - len(cores)
-    return (len(cheap) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
+    plain = len(left_c) - len(cheap) - len(kinds) - len(cores)
+    return (len(cheap) + _ORG_TYPE_PENALTY * len(kinds) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
             + max(0, plain - 1) * (_MISSING_TOKEN_PENALTY - missing))
 
 
@@ -298,8 +303,9 @@ def _extra_penalty(q, left_q: list[int], extra_penalty: float, person: bool) -> 
     particle ("de" in "ARELLANO FELIX DE TOLEDO"), not an organisation's; an unlisted patronymic
     costs what a middle name does; each extra word after the first costs 3 more."""
     cheap = [i for i in left_q if _is_legalish(q[i]) or (person and q[i] in _PARTICLES)]
-    extras = [i for i in left_q if i not in cheap]
-    return len(cheap) + 3.0 * max(0, len(extras) - 1) + sum(
+    kinds = [i for i in left_q if not person and q[i] in ORG_TYPE_WORDS and i not in cheap]
+    extras = [i for i in left_q if i not in cheap and i not in kinds]
+    return len(cheap) + _ORG_TYPE_PENALTY * len(kinds) + 3.0 * max(0, len(extras) - 1) + sum(
         min(extra_penalty, _EXTRA_TOKEN_PENALTY) if _is_patronymic(q[i]) else extra_penalty for i in extras)
 
 
@@ -318,7 +324,15 @@ def _rejection(q, c, core: frozenset[int]) -> dict | None:
     return None
 
 
-def _caps(q, c, sims, partner, full: int, info: dict) -> float:
+def _kind_words_only(q, c, sims, left_q, left_c) -> bool:
+    """The one listed word is in the query, spelled alike, and every other word only says what kind
+    of organisation it is: "BELNEFTEKHIM CONCERN" is "BELNEFTEKHIM", "ROSNEFT TRADING" is not
+    "ROSNEFT"."""
+    return max(sims.values()) >= _SKELETON_SIM and all(
+        t in ORG_TYPE_WORDS for t in [q[i] for i in left_q] + [c[i] for i in left_c])
+
+
+def _caps(q, c, sims, partner, full: int, info: dict, lone_word: bool = False) -> float:
     """The highest score the pairing allows, 100 unless a rule says the names differ."""
     left_c = [i for i in range(len(c)) if i not in sims and not _is_legalish(c[i])]
     used = set(partner.values())
@@ -326,7 +340,7 @@ def _caps(q, c, sims, partner, full: int, info: dict) -> float:
     cap = 100.0
     # a partial match needs two agreeing words (initials do not count):
     # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
-    if full < 2 and (left_c or left_q):
+    if full < 2 and (left_c or left_q) and not (lone_word and _kind_words_only(q, c, sims, left_q, left_c)):
         cap = 70.0
     # two different patronymics name two different people (Ivan Petrovich, Ivan Pavlovich)
     if _patronymics_differ(q, c, left_q, left_c):
@@ -341,6 +355,7 @@ def _align(
     core: frozenset[int],
     extra_penalty: float = _EXTRA_TOKEN_PENALTY,
     person: bool = False,
+    lone_word: bool = False,
 ) -> tuple[float, dict]:
     """Graded pairing of listed tokens with query tokens: the length-weighted similarity
     of the paired words, less a cost for each listed word missing (more for a core word)
@@ -364,7 +379,7 @@ def _align(
     used = set(partner.values())
     penalty = (_missing_penalty(c, [i for i in range(len(c)) if i not in sims], core, person)
                + _extra_penalty(q, [i for i in range(len(q)) if i not in used], extra_penalty, person))
-    score = min(avg - penalty, _caps(q, c, sims, partner, full, info))
+    score = min(avg - penalty, _caps(q, c, sims, partner, full, info, lone_word))
     info["missing_listed_tokens"] = float(len(c) - len(sims))
     info["extra_query_tokens"] = float(len(q) - len(partner))
     info["missing_core_tokens"] = float(missing_core)
@@ -398,7 +413,7 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
 
 class _Name:
     __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty",
-                 "person", "origin", "short_form_of")
+                 "person", "origin", "short_form_of", "lone_word")
 
     def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str,
                  origin: str = "", short_form_of: str = ""):
@@ -406,6 +421,7 @@ class _Name:
         self.display = display
         self.origin = origin  # the other list that gave this name for the same party, or ""
         self.short_form_of = short_form_of  # the long listed name this distinctive word stands for, or ""
+        self.lone_word = False  # an organisation named by one rare, long word (set by the Matcher)
         self.tokens = tokens
         self.norm = " ".join(tokens)
         self.core = _core_tokens(display, tokens, kind)
@@ -426,11 +442,11 @@ class _Name:
 def _best_alignment(
     q_tokens: tuple[str, ...], q_glued: tuple[str, ...] | None, name: _Name
 ) -> tuple[float, dict]:
-    best = _align(q_tokens, name.tokens, name.core, name.extra_penalty, name.person)
+    best = _align(q_tokens, name.tokens, name.core, name.extra_penalty, name.person, name.lone_word)
     if q_glued is None and name.glued is None:
         return best
     c, core = (name.glued, name.glued_core) if name.glued is not None else (name.tokens, name.core)
-    other = _align(q_glued or q_tokens, c, core, name.extra_penalty, name.person)
+    other = _align(q_glued or q_tokens, c, core, name.extra_penalty, name.person, name.lone_word)
     if other[0] > best[0]:
         other[1]["joined_particles"] = 1.0
         return other
@@ -571,6 +587,8 @@ class Matcher:
                     seen.add(norm)
                     self._add_name(_Name(ei, display, toks, entry.kind, origin))
         self._add_short_forms()
+        self._relax_rare_person_names()
+        self._mark_lone_words()
         postings = self._postings_build
         del self._postings_build
         self._postings: list[frozenset[int]] = [frozenset(p) for p in postings]
@@ -618,6 +636,37 @@ class Matcher:
                     nm.tokens == (tok,) for nm in (self._names[nid] for nid in postings[self._vocab[tok]])
                 ):
                     self._add_name(_Name(name.entry_idx, tok.upper(), (tok,), "entity", short_form_of=name.display))
+
+    def _owners(self, tok: str) -> set[int]:
+        """The entries whose indexed names carry ``tok`` (while the index is being built)."""
+        return {self._names[nid].entry_idx for nid in self._postings_build[self._vocab[tok]]}
+
+    def _mark_lone_words(self) -> None:
+        """An organisation listed by one word that at most three listed parties carry, of seven
+        letters or more ("BELNEFTEKHIM", "SYRIATEL"), is screened by longer names that hold the word;
+        a vessel's name ("LINDA") is not, nor a common word."""
+        for name in self._names:
+            core = [name.tokens[i] for i in name.core]
+            if name.person or name.short_form_of or len(core) != 1 or self.entries[name.entry_idx].kind != "entity":
+                continue
+            tok = core[0]
+            if len(tok) >= _SHORT_FORM_MIN and tok.isalpha() and not _is_legalish(tok) \
+                    and len(self._owners(tok)) <= _RARE_OWNERS:
+                name.lone_word = True
+
+    def _relax_rare_person_names(self) -> None:
+        """A person listed by few names is often screened by a fuller one ("NKUNDA MAHORO BATWARE,
+        Laurent" for "NKUNDA, Laurent"). The extra names count as evidence of someone else only when
+        the listed name is a common one ("AZIZ, Tariq"): a listing whose core words include one that
+        at most three listed parties carry costs what an unlisted middle name does."""
+        for name in self._names:
+            if not name.person or name.extra_penalty <= _EXTRA_RARE_NAME_PENALTY:
+                continue
+            for i in name.core:
+                tok = name.tokens[i]
+                if len(tok) >= 4 and len(self._owners(tok)) <= _RARE_OWNERS:
+                    name.extra_penalty = _EXTRA_RARE_NAME_PENALTY
+                    break
 
     # ------------------------------------------------------------------ blocking
     def _lookup(self, token: str) -> dict[int, float]:

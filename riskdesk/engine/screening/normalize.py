@@ -111,7 +111,20 @@ LEGAL_WORDS = frozenset(
     "obshchestvo aktsionernoe aktsionernoye otvetstvennostiu otvetstvennostyu ogranichennoi "
     "ogranichennoy "
     # Russian organisation-type abbreviations written before the name ("NPO NAUKASOFT", "PO UOMZ")
-    "npo npp npk nii tsnii okb fgup fgbu gup epc po".split()
+    "npo npp npk nii tsnii gosnii okb fgup fgbu gup epc po".split()
+)
+# words that say what kind of body an organisation is, not which one: "AL-AQSA MARTYRS BRIGADE" and
+# "... BATTALION", "BELNEFTEKHIM" and "BELNEFTEKHIM CONCERN" name one party. English, and the Russian,
+# Spanish and French words that list publishers leave untranslated.
+ORG_TYPE_WORDS = frozenset(
+    "agency association authority battalion board brigade brigades branch bureau center centre channel "
+    "club combine committee concern consortium corporation council department division enterprise "
+    "establishment facility factory faction federation firm foundation front fund group house institute "
+    "institution league mill ministry movement network office organization organisation party plant "
+    "regiment service shop society station studio union unit works workshop "
+    "zavod kombinat obyedinenie obedinenie ob'edinenie predpriyatie kontsern "
+    "empresa sociedad asociacion fundacion comite compania corporacion grupo "
+    "societe association comite groupe".split()
 )
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in _PHRASES:
