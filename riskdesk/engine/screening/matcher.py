@@ -124,6 +124,9 @@ def is_cleared(hit: Hit, cleared: Iterable[tuple[str, str, str]]) -> bool:
 
 
 def _token_keys(tok: str) -> set[str]:
+    """Blocking keys of a token: itself and its one-letter deletions (a typo), its skeleton, and its
+    phonetic form with its one-letter deletions (a transliteration and one more change:
+    "hydroagregat"/"gidroagregat")."""
     keys = {tok}
     if len(tok) >= 4:
         keys.update(tok[:i] + tok[i + 1 :] for i in range(len(tok)))
@@ -133,6 +136,8 @@ def _token_keys(tok: str) -> set[str]:
         ph = phonetic(tok)
         if ph != tok:
             keys.add("=" + ph)
+        if len(ph) >= 8:
+            keys.update("=" + ph[:i] + ph[i + 1 :] for i in range(len(ph)))
     elif len(tok) == 3:
         keys.add("=" + phonetic(tok))
     return keys
@@ -185,7 +190,11 @@ def _nisba_pair(a: str, b: str) -> bool:
     """"hossein"/"hosseini", "akbar"/"akbari": an Arabic/Persian name and the surname formed from
     it with -i (-y) are two names, not one spelled two ways."""
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return len(long_) == len(short) + 1 and long_[-1] in "iy" and long_.startswith(short) and len(short) >= 5
+    if len(short) < 5 or long_[-1] not in "iy" or short[-1] in "iy":
+        return False
+    # spelled alike ("akbar"/"akbari") or transliterated alike ("muhammad"/"mohammadi")
+    return long_[:-1] == short or (abs(len(long_) - len(short)) <= 2 and phonetic(long_[:-1]) != long_[:-1]
+                                   and skeleton(long_[:-1]) == skeleton(short) and len(skeleton(short)) >= 3)
 
 
 def _short_token_sim(a: str, b: str, s: float) -> float:
@@ -203,12 +212,12 @@ def _transliteration_sim(a: str, b: str, s: float) -> float:
     pa, pb = phonetic(a), phonetic(b)
     if pa != a or pb != b:
         s = max(s, fuzz.ratio(pa, pb) * 0.97)
-    if s < _SKELETON_SIM and abs(len(a) - len(b)) <= 1:
+    if s < _SKELETON_SIM and abs(len(pa) - len(pb)) <= 1:
         sa, sb = skeleton(a), skeleton(b)
         if len(sa) >= 3 and sa == sb:
-            # same consonant skeleton ("laden"/"ladin"); a three-letter one in words of
-            # different lengths is weaker evidence
-            s = max(s, _SKELETON_SIM if len(sa) >= 4 or len(a) == len(b) else _TOKEN_MATCH + 5.0)
+            # same consonant skeleton ("laden"/"ladin", "hussayn"/"hosein"); a three-letter one in
+            # words whose sounds differ in number is weaker evidence
+            s = max(s, _SKELETON_SIM if len(sa) >= 4 or len(pa) == len(pb) else _TOKEN_MATCH + 5.0)
     if s < _SKELETON_SIM and Levenshtein.distance(a, b, score_cutoff=1) <= 1:
         # one substituted letter: 90 in a long word, a plain match in a short one
         s = max(s, _SKELETON_SIM if min(len(a), len(b)) >= 7 else _TOKEN_MATCH)
@@ -290,12 +299,20 @@ def _missing_penalty(c, left_c: list[int], core: frozenset[int], person: bool) -
     a person's unlisted middle name less than an organisation's missing word, and a query that
     leaves out several of a person's names fits that person less each time."""
     missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
-    cheap = [i for i in left_c if _is_legalish(c[i]) or c[i] in _PARTICLES]
+    cheap = [i for i in left_c if _is_legalish(c[i]) or c[i] in _PARTICLES or len(c[i]) == 1]
     kinds = [i for i in left_c if not person and c[i] in ORG_TYPE_WORDS and i not in cheap]
     cores = [i for i in left_c if i in core and i not in cheap]
     plain = len(left_c) - len(cheap) - len(kinds) - len(cores)
     return (len(cheap) + _ORG_TYPE_PENALTY * len(kinds) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
             + max(0, plain - 1) * (_MISSING_TOKEN_PENALTY - missing))
+
+
+def _type_swaps(q, c, left_q, left_c, person: bool) -> int:
+    """How many unpaired organisation-type words of the query stand in for one of the listing
+    ("PLANT" for "ZAVOD", "BATTALION" for "BRIGADE"): each such swap costs 1, not 2 + 2."""
+    if person:
+        return 0
+    return min(sum(c[i] in ORG_TYPE_WORDS for i in left_c), sum(q[i] in ORG_TYPE_WORDS for i in left_q))
 
 
 def _extra_penalty(q, left_q: list[int], extra_penalty: float, person: bool) -> float:
@@ -377,8 +394,9 @@ def _align(
         return 0.0, info
     avg = sum(sims[ci] * len(c[ci]) for ci in sims) / sum(len(c[ci]) for ci in sims)
     used = set(partner.values())
-    penalty = (_missing_penalty(c, [i for i in range(len(c)) if i not in sims], core, person)
-               + _extra_penalty(q, [i for i in range(len(q)) if i not in used], extra_penalty, person))
+    left_c, left_q = [i for i in range(len(c)) if i not in sims], [i for i in range(len(q)) if i not in used]
+    penalty = (_missing_penalty(c, left_c, core, person) + _extra_penalty(q, left_q, extra_penalty, person)
+               - _type_swaps(q, c, left_q, left_c, person) * (2 * _ORG_TYPE_PENALTY - 1))
     score = min(avg - penalty, _caps(q, c, sims, partner, full, info, lone_word))
     info["missing_listed_tokens"] = float(len(c) - len(sims))
     info["extra_query_tokens"] = float(len(q) - len(partner))
