@@ -59,6 +59,9 @@ _TOKEN_MATCH = 80.0  # a listed token counts as present when similarity >= this
 _PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
 _SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
 _SHORT_FORM_MIN = 7  # letters in such a word
+_DISTINCTIVE_WORD = "distinctive word"  # derivations of an indexed name from a listed one
+_LATER_GIVEN_NAME = "later given name"
+_DERIVED_CEILING = {_DISTINCTIVE_WORD: _SHORT_FORM_SCORE, _LATER_GIVEN_NAME: 97.0}
 _MISSING_CORE_PENALTY = 10.0
 _ORG_TYPE_PENALTY = 2.0  # an organisation-type word ("concern", "brigade") on one side only
 _NISBA_SIM = 82.0  # "hossein"/"hosseini": paired, but not as the same word  # a core word of the listed name that the query lacks
@@ -431,14 +434,18 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
 
 class _Name:
     __slots__ = ("entry_idx", "display", "norm", "tokens", "core", "compact", "glued", "glued_core", "extra_penalty",
-                 "person", "origin", "short_form_of", "lone_word")
+                 "person", "origin", "derived_from", "derivation", "ceiling", "lone_word")
 
     def __init__(self, entry_idx: int, display: str, tokens: tuple[str, ...], kind: str,
-                 origin: str = "", short_form_of: str = ""):
+                 origin: str = "", derived_from: str = "", derivation: str = ""):
         self.entry_idx = entry_idx
         self.display = display
         self.origin = origin  # the other list that gave this name for the same party, or ""
-        self.short_form_of = short_form_of  # the long listed name this distinctive word stands for, or ""
+        # a name the matcher derived from a listed one ("distinctive word", "later given name"), and
+        # the highest score it may reach: it stands for the listed name, less certainly
+        self.derived_from = derived_from
+        self.derivation = derivation
+        self.ceiling = _DERIVED_CEILING.get(derivation, 100.0)
         self.lone_word = False  # an organisation named by one rare, long word (set by the Matcher)
         self.tokens = tokens
         self.norm = " ".join(tokens)
@@ -489,9 +496,7 @@ def _combine(token_sort: float, compact: float, align: float, info: dict, name: 
         candidates = {"token_sort": token_sort, "alignment": align, "compact": compact}
     method = max(candidates, key=candidates.get)
     score = candidates[method]
-    if name.short_form_of:
-        score = min(score, _SHORT_FORM_SCORE)
-    return score, method
+    return min(score, name.ceiling), method
 
 
 def _quick_score(
@@ -500,7 +505,7 @@ def _quick_score(
     token_sort = fuzz.token_sort_ratio(qn, name.norm)
     same_length = len(q_tokens) == len(name.tokens)
     if token_sort >= 99.5 and same_length:
-        return min(token_sort, _SHORT_FORM_SCORE) if name.short_form_of else token_sort
+        return min(token_sort, name.ceiling)
     compact = 0.0 if same_length else fuzz.ratio(q_compact, name.compact)
     align, info = _best_alignment(q_tokens, q_glued, name)
     return _combine(token_sort, compact, align, info, name, same_length)[0]
@@ -521,7 +526,7 @@ def score_names(q_tokens: tuple[str, ...], name: _Name) -> tuple[float, dict]:
     g = _glue(q_tokens)
     align, info = _best_alignment(q_tokens, g[0] if g else None, name)
     if token_sort >= 99.5 and len(q_tokens) == len(name.tokens):
-        score, method = (min(token_sort, _SHORT_FORM_SCORE) if name.short_form_of else token_sort), "token_sort"
+        score, method = min(token_sort, name.ceiling), "token_sort"
     else:
         score, method = _combine(token_sort, compact, align, info, name, len(q_tokens) == len(name.tokens))
     features = {
@@ -605,6 +610,7 @@ class Matcher:
                     seen.add(norm)
                     self._add_name(_Name(ei, display, toks, entry.kind, origin))
         self._add_short_forms()
+        self._add_later_given_names()
         self._relax_rare_person_names()
         self._mark_lone_words()
         postings = self._postings_build
@@ -653,7 +659,31 @@ class Matcher:
                 if owners == {name.entry_idx} and not any(
                     nm.tokens == (tok,) for nm in (self._names[nid] for nid in postings[self._vocab[tok]])
                 ):
-                    self._add_name(_Name(name.entry_idx, tok.upper(), (tok,), "entity", short_form_of=name.display))
+                    self._add_name(_Name(name.entry_idx, tok.upper(), (tok,), "entity", derived_from=name.display,
+                                         derivation=_DISTINCTIVE_WORD))
+
+    def _add_later_given_names(self) -> None:
+        """A person listed by several given names is often written by a later one ("SUAZA BARCO,
+        Carmen" for "SUAZA BARCO, Maria del Carmen", "MATANGA, Godwin" for "MATANGA, Tandabantu
+        Godwin"): the listed name without its first given name becomes a name of that entry,
+        scored at most 97, what a missing given name costs."""
+        for name in list(self._names):
+            if not name.person or name.derived_from or "," not in name.display:
+                continue
+            last, _, given = name.display.partition(",")
+            words = given.split()
+            if sum(w.lower() not in _PARTICLES for w in name_tokens(given)) < 2 or len(words) < 2:
+                continue
+            display = f"{last.strip()}, {' '.join(words[1:])}"
+            toks = name_tokens(display)
+            rest = [t for t in name_tokens(" ".join(words[1:])) if t not in _PARTICLES]
+            # "Vladimir Yuryevich": the patronymic is not a given name to be known by
+            if toks and toks != name.tokens and rest and not _is_patronymic(rest[0]):
+                later = _Name(name.entry_idx, display, toks, "person", name.origin,
+                              derived_from=name.display, derivation=_LATER_GIVEN_NAME)
+                # a query word the shortened name lacks is most likely another first given name
+                later.extra_penalty = _MISSING_CORE_PENALTY + _EXTRA_SHORT_LISTING_PENALTY
+                self._add_name(later)
 
     def _owners(self, tok: str) -> set[int]:
         """The entries whose indexed names carry ``tok`` (while the index is being built)."""
@@ -665,7 +695,7 @@ class Matcher:
         a vessel's name ("LINDA") is not, nor a common word."""
         for name in self._names:
             core = [name.tokens[i] for i in name.core]
-            if name.person or name.short_form_of or len(core) != 1 or self.entries[name.entry_idx].kind != "entity":
+            if name.person or name.derived_from or len(core) != 1 or self.entries[name.entry_idx].kind != "entity":
                 continue
             tok = core[0]
             if len(tok) >= _SHORT_FORM_MIN and tok.isalpha() and not _is_legalish(tok) \
@@ -678,7 +708,7 @@ class Matcher:
         the listed name is a common one ("AZIZ, Tariq"): a listing whose core words include one that
         at most three listed parties carry costs what an unlisted middle name does."""
         for name in self._names:
-            if not name.person or name.extra_penalty <= _EXTRA_RARE_NAME_PENALTY:
+            if not name.person or name.derived_from or name.extra_penalty <= _EXTRA_RARE_NAME_PENALTY:
                 continue
             for i in name.core:
                 tok = name.tokens[i]
@@ -849,8 +879,10 @@ def _how(feats: dict) -> str:
 
 def _why(query: str, entry: ListEntry, nm: _Name, score: float, feats: dict) -> str:
     matched = nm.display
-    if nm.short_form_of:
-        as_what = f"{matched!r}, the distinctive word of the listed name {nm.short_form_of!r}"
+    if nm.derivation == _DISTINCTIVE_WORD:
+        as_what = f"{matched!r}, the distinctive word of the listed name {nm.derived_from!r}"
+    elif nm.derivation == _LATER_GIVEN_NAME:
+        as_what = f"{matched!r}, the listed name {nm.derived_from!r} without its first given name"
     elif nm.origin:
         as_what = f"{matched!r}, a name {nm.origin} gives for {entry.name!r}"
     elif matched == entry.name:
