@@ -59,6 +59,7 @@ _TOKEN_MATCH = 80.0  # a listed token counts as present when similarity >= this
 _PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
 _SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
 _SHORT_FORM_MIN = 7  # letters in such a word
+_LONE_WORD_MIN = 5  # letters in the one word of an organisation found with its type words
 _DISTINCTIVE_WORD = "distinctive word"  # derivations of an indexed name from a listed one
 _LATER_GIVEN_NAME = "later given name"
 _DERIVED_CEILING = {_DISTINCTIVE_WORD: _SHORT_FORM_SCORE, _LATER_GIVEN_NAME: 97.0}
@@ -303,19 +304,26 @@ def _missing_penalty(c, left_c: list[int], core: frozenset[int], person: bool) -
     leaves out several of a person's names fits that person less each time."""
     missing = _MISSING_NAME_PENALTY if person else _MISSING_TOKEN_PENALTY
     cheap = [i for i in left_c if _is_legalish(c[i]) or c[i] in _PARTICLES or len(c[i]) == 1]
-    kinds = [i for i in left_c if not person and c[i] in ORG_TYPE_WORDS and i not in cheap]
+    kinds = [i for i in left_c if not person and c[i] in ORG_TYPE_WORDS and i not in cheap and i not in core]
     cores = [i for i in left_c if i in core and i not in cheap]
     plain = len(left_c) - len(cheap) - len(kinds) - len(cores)
-    return (len(cheap) + _ORG_TYPE_PENALTY * len(kinds) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
+    return (len(cheap) + _MISSING_CORE_PENALTY * len(cores) + missing * plain
             + max(0, plain - 1) * (_MISSING_TOKEN_PENALTY - missing))
 
 
-def _type_swaps(q, c, left_q, left_c, person: bool) -> int:
-    """How many unpaired organisation-type words of the query stand in for one of the listing
-    ("PLANT" for "ZAVOD", "BATTALION" for "BRIGADE"): each such swap costs 1, not 2 + 2."""
+def _type_words_penalty(q, c, left_q, left_c, core: frozenset[int], person: bool) -> float:
+    """What the unpaired organisation-type words of an organisation's names cost: 1 for each that
+    stands in for one on the other side ("PLANT" for "ZAVOD", "BATTALION" for "BRIGADE"), 2 for each
+    other one, at most 6 a side, since a long description ("FEDERAL STATE UNITARY ENTERPRISE STATE
+    RESEARCH AND PRODUCTION ENTERPRISE") says no more about which organisation it is than a short one."""
     if person:
-        return 0
-    return min(sum(c[i] in ORG_TYPE_WORDS for i in left_c), sum(q[i] in ORG_TYPE_WORDS for i in left_q))
+        return 0.0
+    in_c = sum(c[i] in ORG_TYPE_WORDS and not _is_legalish(c[i]) and i not in core for i in left_c)
+    in_q = sum(q[i] in ORG_TYPE_WORDS and not _is_legalish(q[i]) for i in left_q)
+    swaps = min(in_c, in_q)
+    one_side = 3 * _ORG_TYPE_PENALTY
+    return (swaps + min(one_side, _ORG_TYPE_PENALTY * (in_c - swaps))
+            + min(one_side, _ORG_TYPE_PENALTY * (in_q - swaps)))
 
 
 def _extra_penalty(q, left_q: list[int], extra_penalty: float, person: bool) -> float:
@@ -325,7 +333,7 @@ def _extra_penalty(q, left_q: list[int], extra_penalty: float, person: bool) -> 
     cheap = [i for i in left_q if _is_legalish(q[i]) or (person and q[i] in _PARTICLES)]
     kinds = [i for i in left_q if not person and q[i] in ORG_TYPE_WORDS and i not in cheap]
     extras = [i for i in left_q if i not in cheap and i not in kinds]
-    return len(cheap) + _ORG_TYPE_PENALTY * len(kinds) + 3.0 * max(0, len(extras) - 1) + sum(
+    return len(cheap) + 3.0 * max(0, len(extras) - 1) + sum(
         min(extra_penalty, _EXTRA_TOKEN_PENALTY) if _is_patronymic(q[i]) else extra_penalty for i in extras)
 
 
@@ -349,7 +357,7 @@ def _kind_words_only(q, c, sims, left_q, left_c) -> bool:
     of organisation it is: "BELNEFTEKHIM CONCERN" is "BELNEFTEKHIM", "ROSNEFT TRADING" is not
     "ROSNEFT"."""
     return max(sims.values()) >= _SKELETON_SIM and all(
-        t in ORG_TYPE_WORDS for t in [q[i] for i in left_q] + [c[i] for i in left_c])
+        t in ORG_TYPE_WORDS or t in _PARTICLES for t in [q[i] for i in left_q] + [c[i] for i in left_c])
 
 
 def _caps(q, c, sims, partner, full: int, info: dict, lone_word: bool = False) -> float:
@@ -399,7 +407,7 @@ def _align(
     used = set(partner.values())
     left_c, left_q = [i for i in range(len(c)) if i not in sims], [i for i in range(len(q)) if i not in used]
     penalty = (_missing_penalty(c, left_c, core, person) + _extra_penalty(q, left_q, extra_penalty, person)
-               - _type_swaps(q, c, left_q, left_c, person) * (2 * _ORG_TYPE_PENALTY - 1))
+               + _type_words_penalty(q, c, left_q, left_c, core, person))
     score = min(avg - penalty, _caps(q, c, sims, partner, full, info, lone_word))
     info["missing_listed_tokens"] = float(len(c) - len(sims))
     info["extra_query_tokens"] = float(len(q) - len(partner))
@@ -698,7 +706,7 @@ class Matcher:
             if name.person or name.derived_from or len(core) != 1 or self.entries[name.entry_idx].kind != "entity":
                 continue
             tok = core[0]
-            if len(tok) >= _SHORT_FORM_MIN and tok.isalpha() and not _is_legalish(tok) \
+            if len(tok) >= _LONE_WORD_MIN and tok.isalpha() and not _is_legalish(tok) \
                     and len(self._owners(tok)) <= _RARE_OWNERS:
                 name.lone_word = True
 

@@ -124,7 +124,13 @@ ORG_TYPE_WORDS = frozenset(
     "regiment service shop society station studio union unit works workshop "
     "zavod kombinat obyedinenie obedinenie ob'edinenie predpriyatie kontsern "
     "empresa sociedad asociacion fundacion comite compania corporacion grupo "
-    "societe association comite groupe".split()
+    "societe association comite groupe "
+    # the descriptive words of Russian and Soviet-style organisation names, which list publishers
+    # spell out, abbreviate (NPO, NPP, GNPP, OKB) or leave out ("NPO KVANT" is "RESEARCH AND
+    # PRODUCTION ASSOCIATION KVANT")
+    "research production scientific science state federal unitary budgetary machine building design "
+    "experimental engineering manufacturing named after nauchno proizvodstvennoe proizvodstvennoye "
+    "gosudarstvennoe gosudarstvennoye".split()
 )
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in _PHRASES:
