@@ -417,7 +417,7 @@ def _align(
 
 
 # particles often written joined to the next word: "AL-HAQ" / "Alhaq", "Bin-Sulayman" / "Binsulayman"
-_GLUE = frozenset({"al", "el", "ul", "bin", "ibn", "abu", "abd"})
+_GLUE = frozenset({"al", "el", "ul", "bin", "ibn", "abu", "abd", "abdul", "abdel", "abdal", "abdoul", "abdur", "abdel"})
 
 
 def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
@@ -429,7 +429,11 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
     pos: list[int] = []
     i = 0
     while i < len(tokens):
-        if tokens[i] in _GLUE and i + 1 < len(tokens):
+        if tokens[i] == "abd" and i + 2 < len(tokens) and tokens[i + 1] in _ARTICLES:
+            pos.extend((len(out),) * 3)  # "abd al rahman" is one name: "abdalrahman" ~ "abdulrahman"
+            out.append("".join(tokens[i : i + 3]))
+            i += 3
+        elif tokens[i] in _GLUE and i + 1 < len(tokens):
             pos.extend((len(out), len(out)))
             out.append(tokens[i] + tokens[i + 1])
             i += 2
@@ -679,8 +683,10 @@ class Matcher:
             if not name.person or name.derived_from or "," not in name.display:
                 continue
             last, _, given = name.display.partition(",")
-            words = given.split()
-            if sum(w.lower() not in _PARTICLES for w in name_tokens(given)) < 2 or len(words) < 2:
+            words, given_tokens = given.split(), name_tokens(given)
+            # "'Abd al-Rahman Muhammad": a compound first name is not dropped by halves
+            if len(words) < 2 or sum(t not in _PARTICLES for t in given_tokens) < 2 or given_tokens[0] in _GLUE \
+                    or given_tokens[0] in _PARTICLES:
                 continue
             display = f"{last.strip()}, {' '.join(words[1:])}"
             toks = name_tokens(display)
