@@ -60,6 +60,7 @@ _PARTIAL_TOKEN = 75.0  # an initial pairs with its word at this similarity
 _SHORT_FORM_SCORE = 92.0  # an organisation named by the one distinctive word of its listed name
 _SHORT_FORM_MIN = 7  # letters in such a word
 _LONE_WORD_MIN = 5  # letters in the one word of an organisation found with its type words
+_RARE_WORD, _UNIQUE_WORD = 1, 2  # how rare that word is among the listed parties' names
 _DISTINCTIVE_WORD = "distinctive word"  # derivations of an indexed name from a listed one
 _LATER_GIVEN_NAME = "later given name"
 _DERIVED_CEILING = {_DISTINCTIVE_WORD: _SHORT_FORM_SCORE, _LATER_GIVEN_NAME: 97.0}
@@ -352,15 +353,23 @@ def _rejection(q, c, core: frozenset[int]) -> dict | None:
     return None
 
 
-def _kind_words_only(q, c, sims, left_q, left_c) -> bool:
-    """The one listed word is in the query, spelled alike, and every other word only says what kind
-    of organisation it is: "BELNEFTEKHIM CONCERN" is "BELNEFTEKHIM", "ROSNEFT TRADING" is not
-    "ROSNEFT"."""
-    return max(sims.values()) >= _SKELETON_SIM and all(
-        t in ORG_TYPE_WORDS or t in _PARTICLES for t in [q[i] for i in left_q] + [c[i] for i in left_c])
+def _kind_words_only(q, c, sims, left_q, left_c, lone_word: int) -> bool:
+    """The one listed word is in the query, spelled alike, and every other listed word only says what
+    kind of organisation it is; the query may add such words ("BELNEFTEKHIM CONCERN" for
+    "BELNEFTEKHIM") and, when no other listed party's name holds the word and it is spelled the
+    same, one other word ("SYRIATEL MOBILE"; not "ROSNEFT TRADING" beside a listed "ROSNEFT
+    TRADING S.A.")."""
+    def plain(t: str) -> bool:
+        return t not in ORG_TYPE_WORDS and t not in _PARTICLES
+
+    extra = sum(plain(q[i]) for i in left_q)
+    # one other word of the query ("SYRIATEL MOBILE") only when the listed word is spelled the same
+    return not any(plain(c[i]) for i in left_c) and (
+        (extra == 0 and max(sims.values()) >= _SKELETON_SIM)
+        or (extra == 1 and lone_word == _UNIQUE_WORD and max(sims.values()) == 100.0))
 
 
-def _caps(q, c, sims, partner, full: int, info: dict, lone_word: bool = False) -> float:
+def _caps(q, c, sims, partner, full: int, info: dict, lone_word: int = 0) -> float:
     """The highest score the pairing allows, 100 unless a rule says the names differ."""
     left_c = [i for i in range(len(c)) if i not in sims and not _is_legalish(c[i])]
     used = set(partner.values())
@@ -368,7 +377,7 @@ def _caps(q, c, sims, partner, full: int, info: dict, lone_word: bool = False) -
     cap = 100.0
     # a partial match needs two agreeing words (initials do not count):
     # "Linda Wood" is not the vessel "LINDA", "Maria E. Weaver" not the vessel "MARIA E"
-    if full < 2 and (left_c or left_q) and not (lone_word and _kind_words_only(q, c, sims, left_q, left_c)):
+    if full < 2 and (left_c or left_q) and not (lone_word and _kind_words_only(q, c, sims, left_q, left_c, lone_word)):
         cap = 70.0
     # two different patronymics name two different people (Ivan Petrovich, Ivan Pavlovich)
     if _patronymics_differ(q, c, left_q, left_c):
@@ -383,7 +392,7 @@ def _align(
     core: frozenset[int],
     extra_penalty: float = _EXTRA_TOKEN_PENALTY,
     person: bool = False,
-    lone_word: bool = False,
+    lone_word: int = 0,
 ) -> tuple[float, dict]:
     """Graded pairing of listed tokens with query tokens: the length-weighted similarity
     of the paired words, less a cost for each listed word missing (more for a core word)
@@ -458,7 +467,9 @@ class _Name:
         self.derived_from = derived_from
         self.derivation = derivation
         self.ceiling = _DERIVED_CEILING.get(derivation, 100.0)
-        self.lone_word = False  # an organisation named by one rare, long word (set by the Matcher)
+        # an organisation named by one word: _RARE_WORD when at most three listed parties carry it,
+        # _UNIQUE_WORD when no other does, 0 otherwise (set by the Matcher)
+        self.lone_word = 0
         self.tokens = tokens
         self.norm = " ".join(tokens)
         self.core = _core_tokens(display, tokens, kind)
@@ -704,17 +715,19 @@ class Matcher:
         return {self._names[nid].entry_idx for nid in self._postings_build[self._vocab[tok]]}
 
     def _mark_lone_words(self) -> None:
-        """An organisation listed by one word that at most three listed parties carry, of seven
-        letters or more ("BELNEFTEKHIM", "SYRIATEL"), is screened by longer names that hold the word;
-        a vessel's name ("LINDA") is not, nor a common word."""
+        """An organisation listed by one word of five letters or more that at most three listed
+        parties carry ("BELNEFTEKHIM", "SYRIATEL") is screened by longer names that hold the word
+        (see _kind_words_only); a vessel's name ("LINDA") is not, nor a common word."""
         for name in self._names:
             core = [name.tokens[i] for i in name.core]
             if name.person or name.derived_from or len(core) != 1 or self.entries[name.entry_idx].kind != "entity":
                 continue
             tok = core[0]
-            if len(tok) >= _LONE_WORD_MIN and tok.isalpha() and not _is_legalish(tok) \
-                    and len(self._owners(tok)) <= _RARE_OWNERS:
-                name.lone_word = True
+            if len(tok) < _LONE_WORD_MIN or not tok.isalpha() or _is_legalish(tok):
+                continue
+            owners = self._owners(tok)
+            if len(owners) <= _RARE_OWNERS:
+                name.lone_word = _UNIQUE_WORD if owners == {name.entry_idx} else _RARE_WORD
 
     def _relax_rare_person_names(self) -> None:
         """A person listed by few names is often screened by a fuller one ("NKUNDA MAHORO BATWARE,
