@@ -63,7 +63,8 @@ _LONE_WORD_MIN = 5  # letters in the one word of an organisation found with its 
 _RARE_WORD, _UNIQUE_WORD = 1, 2  # how rare that word is among the listed parties' names
 _DISTINCTIVE_WORD = "distinctive word"  # derivations of an indexed name from a listed one
 _LATER_GIVEN_NAME = "later given name"
-_DERIVED_CEILING = {_DISTINCTIVE_WORD: _SHORT_FORM_SCORE, _LATER_GIVEN_NAME: 97.0}
+_WITHOUT_FAMILY_NAME = "without family name"
+_DERIVED_CEILING = {_DISTINCTIVE_WORD: _SHORT_FORM_SCORE, _LATER_GIVEN_NAME: 97.0, _WITHOUT_FAMILY_NAME: 97.0}
 _MISSING_CORE_PENALTY = 10.0
 _ORG_TYPE_PENALTY = 2.0  # an organisation-type word ("concern", "brigade") on one side only
 _NISBA_SIM = 82.0  # "hossein"/"hosseini": paired, but not as the same word  # a core word of the listed name that the query lacks
@@ -497,8 +498,16 @@ def _best_alignment(
     other = _align(q_glued or q_tokens, c, core, name.extra_penalty, name.person, name.lone_word)
     if other[0] > best[0]:
         other[1]["joined_particles"] = 1.0
-        return other
+        best = other
+    if name.derivation == _WITHOUT_FAMILY_NAME and _names_agreeing(best[1]) < 3:
+        # a name chain stands for one person only when three of its names agree
+        return 0.0, {**best[1], "rejected": 1.0}
     return best
+
+
+def _names_agreeing(info: dict) -> int:
+    """How many whole names (not initials, not particles) the alignment paired."""
+    return sum(len(q) > 1 and c not in _PARTICLES for q, c, _ in info.get("pairs") or ())
 
 
 _COMPACT_MIN = 95.0  # the names without spaces must be all but identical to count ("marshalglobal")
@@ -634,6 +643,7 @@ class Matcher:
                     self._add_name(_Name(ei, display, toks, entry.kind, origin))
         self._add_short_forms()
         self._add_later_given_names()
+        self._add_names_without_family_name()
         self._relax_rare_person_names()
         self._mark_lone_words()
         postings = self._postings_build
@@ -709,6 +719,22 @@ class Matcher:
                 # a query word the shortened name lacks is most likely another first given name
                 later.extra_penalty = _MISSING_CORE_PENALTY + _EXTRA_SHORT_LISTING_PENALTY
                 self._add_name(later)
+
+    def _add_names_without_family_name(self) -> None:
+        """An Arabic name is listed under a family or place name ("AL-TIKRITI, Uday Saddam Hussein")
+        that other publishers leave out, putting the last of the name chain first ("HUSSEIN, Udai
+        Saddam"): a chain of three names or more after an al-/el- surname becomes a name of that
+        entry on its own, scored at most 97. Two names ("AL-HAMUD, 'Ali Hussain") fit too many people."""
+        for name in list(self._names):
+            if not name.person or name.derived_from or "," not in name.display:
+                continue
+            last, _, given = name.display.partition(",")
+            last_tokens, given_tokens = name_tokens(last), name_tokens(given)
+            if not last_tokens or last_tokens[0] not in ("al", "el") or \
+                    sum(t not in _PARTICLES for t in given_tokens) < 3:
+                continue
+            self._add_name(_Name(name.entry_idx, given.strip(), given_tokens, "person", name.origin,
+                                 derived_from=name.display, derivation=_WITHOUT_FAMILY_NAME))
 
     def _owners(self, tok: str) -> set[int]:
         """The entries whose indexed names carry ``tok`` (while the index is being built)."""
@@ -910,6 +936,8 @@ def _why(query: str, entry: ListEntry, nm: _Name, score: float, feats: dict) -> 
         as_what = f"{matched!r}, the distinctive word of the listed name {nm.derived_from!r}"
     elif nm.derivation == _LATER_GIVEN_NAME:
         as_what = f"{matched!r}, the listed name {nm.derived_from!r} without its first given name"
+    elif nm.derivation == _WITHOUT_FAMILY_NAME:
+        as_what = f"{matched!r}, the listed name {nm.derived_from!r} without its family name"
     elif nm.origin:
         as_what = f"{matched!r}, a name {nm.origin} gives for {entry.name!r}"
     elif matched == entry.name:
