@@ -430,6 +430,9 @@ def _align(
 _GLUE = frozenset({"al", "el", "ul", "bin", "ibn", "abu", "abd", "abdul", "abdel", "abdal", "abdoul", "abdur", "abdel"})
 
 
+_JOINED_WITH_ARTICLE = frozenset({"abd", "bin", "ibn", "abu"})
+
+
 def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
     """Tokens with each gluing particle joined to the following word, and the map from
     old to new token positions; None when there is nothing to join."""
@@ -439,8 +442,9 @@ def _glue(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]] | None:
     pos: list[int] = []
     i = 0
     while i < len(tokens):
-        if tokens[i] == "abd" and i + 2 < len(tokens) and tokens[i + 1] in _ARTICLES:
-            pos.extend((len(out),) * 3)  # "abd al rahman" is one name: "abdalrahman" ~ "abdulrahman"
+        if tokens[i] in _JOINED_WITH_ARTICLE and i + 2 < len(tokens) and tokens[i + 1] in _ARTICLES:
+            # "abd al rahman" is one name ("abdalrahman" ~ "abdulrahman"), "bin al shibh" one surname
+            pos.extend((len(out),) * 3)
             out.append("".join(tokens[i : i + 3]))
             i += 3
         elif tokens[i] in _GLUE and i + 1 < len(tokens):

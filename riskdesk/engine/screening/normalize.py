@@ -224,6 +224,10 @@ _SKEL_SUBS = (
     ("x", "ks"),
     ("y", "i"),
     ("z", "s"),
+    # long vowels written doubled in South Asian and Arabic transliterations (Cheema/Chima,
+    # Rasheed/Rashid, Masood/Masud)
+    ("ee", "i"),
+    ("oo", "u"),
 )
 _VOWELS = re.compile(r"[aeiou]+")
 # Ukrainian and Belarusian spellings of Russian name endings: -ovych/-ovich, -iovych/-yevich
@@ -246,6 +250,10 @@ def phonetic(token: str) -> str:
     s = token
     if len(s) > 4 and s.endswith(("off", "eff", "iff")):
         s = s[:-2] + "v"  # Russian -ov/-ev written -off/-eff (Smirnoff)
+    elif len(s) > 5 and s.endswith(("ou", "eu")):
+        s = s[:-1] + "v"  # Belarusian -ou/-eu for Russian -ov/-ev (Radzkou, Radkov)
+    if len(s) > 7 and s.endswith(("avich", "avna")):
+        s = s.replace("avich", "ovich").replace("avna", "ovna")  # Belarusian akanye (Mikhailavich)
     s = _SLAVIC_ENDINGS.sub(_slavic_ending, s) if len(s) > 5 else s
     for a, b in _SKEL_SUBS:
         s = s.replace(a, b)
