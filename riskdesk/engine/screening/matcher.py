@@ -427,7 +427,9 @@ def _align(
 
 
 # particles often written joined to the next word: "AL-HAQ" / "Alhaq", "Bin-Sulayman" / "Binsulayman"
-_GLUE = frozenset({"al", "el", "ul", "bin", "ibn", "abu", "abd", "abdul", "abdel", "abdal", "abdoul", "abdur", "abdel"})
+# and the links of South Asian compound names: "Bashir-ud-Din" / "Bashir Uddin", "Habib-ur-Rehman"
+_GLUE = frozenset({"al", "el", "ul", "ud", "ur", "bin", "ibn", "abu", "abd", "abdul", "abdel", "abdal", "abdoul",
+                   "abdur"})
 
 
 _JOINED_WITH_ARTICLE = frozenset({"abd", "bin", "ibn", "abu"})

@@ -129,7 +129,8 @@ ORG_TYPE_WORDS = frozenset(
     # spell out, abbreviate (NPO, NPP, GNPP, OKB) or leave out ("NPO KVANT" is "RESEARCH AND
     # PRODUCTION ASSOCIATION KVANT")
     "research production scientific science state federal unitary budgetary machine building design "
-    "experimental engineering manufacturing named after nauchno proizvodstvennoe proizvodstvennoye "
+    "experimental engineering manufacturing technology technological technical named after nauchno "
+    "proizvodstvennoe proizvodstvennoye "
     "gosudarstvennoe gosudarstvennoye".split()
 )
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -243,11 +244,37 @@ def _slavic_ending(m: re.Match) -> str:
 _REPEATS = re.compile(r"(.)\1+")
 
 
+# Ukrainian forms of given names and the Russian forms OFAC lists them by (Mykola/Nikolai,
+# Hanna/Anna), romanised as officially and as unidecode writes Ukrainian letters (Г -> g: "Ganna")
+_UKRAINIAN_FORMS = {
+    "mykola": "nikolai", "mikola": "nikolai", "hanna": "anna", "ganna": "anna", "olena": "elena",
+    "oleksii": "aleksei", "oleksiy": "aleksei", "serhii": "sergei", "serhiy": "sergei", "sergii": "sergei",
+    "andrii": "andrei", "andriy": "andrei", "volodymyr": "vladimir", "volodimir": "vladimir",
+    "mykhailo": "mikhail", "mikhailo": "mikhail", "mykhaylo": "mikhail", "petro": "petr", "ihor": "igor",
+    "dmytro": "dmitrii", "dmitro": "dmitrii", "vasyl": "vasilii", "vasil": "vasilii", "hryhorii": "grigorii",
+    "halyna": "galina", "nataliia": "natalia", "iryna": "irina", "tetiana": "tatiana", "tetyana": "tatiana",
+    "kateryna": "ekaterina", "katerina": "ekaterina", "liudmyla": "liudmila",
+}
+# and the stems of the patronymics formed from them (Oleksandrovych/Aleksandrovich)
+_UKRAINIAN_STEMS = (("oleksandr", "aleksandr"), ("oleksiio", "alekseev"), ("mykhail", "mikhail"),
+                    ("mykhayl", "mikhail"), ("volodymyr", "vladimir"))
+
+
+def _russian_form(token: str) -> str:
+    form = _UKRAINIAN_FORMS.get(token)
+    if form:
+        return form
+    for stem, russian in _UKRAINIAN_STEMS:
+        if token.startswith(stem):
+            return russian + token[len(stem):]
+    return token
+
+
 @lru_cache(maxsize=131072)
 def phonetic(token: str) -> str:
     """Digraphs and letters that vary between transliterations folded, repeated letters
     collapsed; vowels kept. ``dzhalal`` -> ``jalal``, ``khadzhdzhlu`` -> ``hajlu``."""
-    s = token
+    s = _russian_form(token)
     if len(s) > 4 and s.endswith(("off", "eff", "iff")):
         s = s[:-2] + "v"  # Russian -ov/-ev written -off/-eff (Smirnoff)
     elif len(s) > 5 and s.endswith(("ou", "eu")):
