@@ -35,8 +35,8 @@ from .attributes import attribute_penalty
 from .importers import ListEntry
 from .normalize import (
     LEGAL_FORMS,
-    ORG_TYPE_WORDS,
     LEGAL_WORDS,
+    ORG_TYPE_WORDS,
     name_tokens,
     normalize_name,
     phonetic,
