@@ -97,3 +97,12 @@ def test_joined_arabic_and_south_asian_name_parts():
     assert _uids(m.screen("QURESHI, Nasir Uddin")) == ["2"]
     assert _uids(m.screen("BINALSHARQI, Hamza")) == ["3"]
     assert name_tokens("Nasir-ud-Din") == ("nasir", "ud", "din")  # joined only for comparison
+
+
+def test_why_texts_say_what_the_rule_saw():
+    m = _matcher(("1", "TUPIKIN, Nikolai Aleksandrovich", "person"), ("2", "BELNEFTEKHIM", "entity"))
+    (hit,) = m.screen("ТУПІКІН Микола Олександрович")
+    assert "'mikola' is the Ukrainian form of the name 'nikolai'" in hit.why
+    assert "transliterations of the same sounds" not in hit.why
+    (hit,) = m.screen("Belneftekhim Concern")
+    assert "'concern' only says what kind of organisation it is" in hit.why

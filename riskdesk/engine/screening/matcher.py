@@ -40,6 +40,7 @@ from .normalize import (
     name_tokens,
     normalize_name,
     phonetic,
+    russian_form,
     skeleton,
 )
 
@@ -423,6 +424,9 @@ def _align(
     info["extra_query_tokens"] = float(len(q) - len(partner))
     info["missing_core_tokens"] = float(missing_core)
     info["pairs"] = [(q[partner[ci]], c[ci], round(sims[ci], 1)) for ci in sorted(sims)]
+    if not person:
+        info["type_words"] = sorted({t for t in [q[i] for i in left_q] + [c[i] for i in left_c]
+                                     if t in ORG_TYPE_WORDS and not _is_legalish(t)})
     return score, info
 
 
@@ -906,6 +910,9 @@ def _describe_pair(q: str, c: str, sim: float) -> str:
     """How one query word relates to the listed word it was paired with, in plain words."""
     if len(q) == 1:
         return f"{q!r} is the initial of {c!r}"
+    if phonetic(q) == phonetic(c) and (russian_form(q) != q or russian_form(c) != c):
+        ukrainian, russian = (q, c) if russian_form(q) != q else (c, q)
+        return f"{ukrainian!r} is the Ukrainian form of the name {russian!r}"
     if phonetic(q) == phonetic(c):
         return f"{q!r} and {c!r} are transliterations of the same sounds"
     if skeleton(q) == skeleton(c):
@@ -931,6 +938,9 @@ def _how(feats: dict) -> str:
         parts.append(f"{feats['missing_listed_tokens']:.0f} listed word(s) not in the query")
     if feats.get("extra_query_tokens"):
         parts.append(f"{feats['extra_query_tokens']:.0f} query word(s) not in the listed name")
+    if feats.get("type_words"):
+        words = ", ".join(repr(w) for w in feats["type_words"])
+        parts.append(f"{words} only say{'s' if len(feats['type_words']) == 1 else ''} what kind of organisation it is")
     if not parts:
         return f"similar letters overall (similarity {feats.get('token_sort', 0):.0f} of 100)"
     return "; ".join(parts)

@@ -260,7 +260,8 @@ _UKRAINIAN_STEMS = (("oleksandr", "aleksandr"), ("oleksiio", "alekseev"), ("mykh
                     ("mykhayl", "mikhail"), ("volodymyr", "vladimir"))
 
 
-def _russian_form(token: str) -> str:
+def russian_form(token: str) -> str:
+    """The Russian form of a Ukrainian given name or patronymic (``mykola`` -> ``nikolai``), else the token."""
     form = _UKRAINIAN_FORMS.get(token)
     if form:
         return form
@@ -274,7 +275,7 @@ def _russian_form(token: str) -> str:
 def phonetic(token: str) -> str:
     """Digraphs and letters that vary between transliterations folded, repeated letters
     collapsed; vowels kept. ``dzhalal`` -> ``jalal``, ``khadzhdzhlu`` -> ``hajlu``."""
-    s = _russian_form(token)
+    s = russian_form(token)
     if len(s) > 4 and s.endswith(("off", "eff", "iff")):
         s = s[:-2] + "v"  # Russian -ov/-ev written -off/-eff (Smirnoff)
     elif len(s) > 5 and s.endswith(("ou", "eu")):
