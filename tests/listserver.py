@@ -14,6 +14,7 @@ class ListServer:
         self.broken: set[str] = set()
         self.truncated: set[str] = set()
         self.stall: set[str] = set()
+        self.requests: dict[str, int] = {}  # GETs per path
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -22,6 +23,7 @@ class ListServer:
 
             def do_GET(self):
                 path = self.path.lstrip("/")
+                server.requests[path] = server.requests.get(path, 0) + 1
                 if path in server.stall:
                     time.sleep(3)
                 if path in server.broken or path not in server.files:

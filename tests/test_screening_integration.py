@@ -270,6 +270,21 @@ def test_lists_fetch_imports_changed_files_and_keeps_the_active_ones_on_failure(
     assert active(db_session)["csl"].id == snaps["csl"].id
 
 
+def test_lists_fetch_imports_nothing_when_any_list_fails(app, db_session, list_server):
+    list_server.files.update({"sdn.csv": sdn_subset(), "alt.csv": ALT, "add.csv": ADD, "csl.csv": CSL.read_bytes()})
+    assert fetch(app, list_server).exit_code == 0
+    before = active(db_session)
+    list_server.files["sdn.csv"] = sdn_subset(extra=(b"7157,",))  # a valid new SDN file, but
+    list_server.files["csl.csv"] = b"source,name\nx,y\n"  # the CSL download is not a list
+    failed = fetch(app, list_server)
+    assert failed.exit_code == 1, failed.output
+    assert "csl: failed: csl.csv: line 1: missing required column" in failed.output
+    assert "sdn: held back: OFAC SDN" in failed.output and "no list was imported" in failed.output
+    now = active(db_session)
+    assert {k: s.id for k, s in now.items()} == {k: s.id for k, s in before.items()}
+    assert len(db_session.scalars(select(ListSnapshot)).all()) == 2
+
+
 def test_lists_import_detects_the_format_and_names_a_mismatch(app, db_session, tmp_path, cli_env):
     csl_copy = tmp_path / "consolidated.csv"
     csl_copy.write_bytes(CSL.read_bytes())
