@@ -285,3 +285,39 @@ def test_the_sdn_bundle_file_is_what_the_job_imports(app, db_session, list_serve
 
     assert run(app, db_session).status == "succeeded"
     assert active(db_session)["sdn"][1] == hashlib.sha256(sdn_bundle(sdn_subset(), ALT, ADD)).hexdigest()
+
+
+def test_jobs_schedule_runs_rq_cron_until_stopped(redis_app, db_session, list_server, database_url, tmp_path):
+    """The command itself, in its own process: it enqueues the first run at once and stops cleanly on SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from redis import Redis
+
+    from tests.conftest import PROJECT_ROOT
+
+    redis_app.config["LIST_URLS"] = app_urls(list_server)
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_app.config["REDIS_URL"], "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(PROJECT_ROOT), "RISKDESK_INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "x"}
+    process = subprocess.Popen([sys.executable, "-m", "riskdesk", "jobs", "schedule", "fetch_lists", "--every",
+                                "3600"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    rq_queue = Redis.from_url(redis_app.config["REDIS_URL"])
+    try:
+        deadline = time.monotonic() + 60
+        while rq_queue.llen(f"rq:queue:{queue.QUEUE_NAME}") == 0 and process.poll() is None:
+            assert time.monotonic() < deadline, "the scheduler enqueued nothing"
+            time.sleep(0.2)
+        time.sleep(1)  # one due run, not more
+        assert rq_queue.llen(f"rq:queue:{queue.QUEUE_NAME}") == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "scheduling fetch_lists every 3600 seconds" in output
+    worker = redis_app.test_cli_runner().invoke(args=["riskdesk", "jobs", "worker", "--burst"])
+    assert worker.exit_code == 0, worker.output
+    (job,) = db_session.scalars(select(Job)).all()
+    assert job.status == "succeeded" and set(active(db_session)) == {"sdn", "csl"}
