@@ -3,13 +3,10 @@ them, ``screen``/``assess``/``report`` screen against the configured database, a
 the portfolio."""
 import csv
 import hashlib
-import http.server
 import io
 import json
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from riskdesk.proposals import assessments
 from riskdesk.proposals.services import create_proposal
 from riskdesk.screening import services as screening_service
 from tests.conftest import PROJECT_ROOT, make_user, shared_dir
+from tests.listserver import ListServer
 
 SDN = shared_dir() / "data" / "ofac-sdn-2024-05-03.csv"
 DOC = {"title": "Trade exchange with a Havana bank", "city": {"name": "Tampa", "state": "FL"},
@@ -214,43 +212,6 @@ def test_vendors_are_screened_in_the_web_flow(app, db_session, as_staff, publish
 # --------------------------------------------------------------------------- lists fetch
 
 
-class ListServer:
-    """Serves list files on 127.0.0.1; a path can be set to fail (500), to be cut short, or to stall."""
-
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-        self.broken: set[str] = set()
-        self.truncated: set[str] = set()
-        self.stall: set[str] = set()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                path = self.path.lstrip("/")
-                if path in server.stall:
-                    time.sleep(3)
-                if path in server.broken or path not in server.files:
-                    self.send_error(500 if path in server.broken else 404)
-                    return
-                body = server.files[path]
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if path in server.truncated else body)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def list_server():
     server = ListServer()
@@ -307,6 +268,21 @@ def test_lists_fetch_imports_changed_files_and_keeps_the_active_ones_on_failure(
     invalid = fetch(app, list_server, "--only", "csl")
     assert invalid.exit_code == 1 and "csl: failed" in invalid.output and "missing required column" in invalid.output
     assert active(db_session)["csl"].id == snaps["csl"].id
+
+
+def test_lists_fetch_imports_nothing_when_any_list_fails(app, db_session, list_server):
+    list_server.files.update({"sdn.csv": sdn_subset(), "alt.csv": ALT, "add.csv": ADD, "csl.csv": CSL.read_bytes()})
+    assert fetch(app, list_server).exit_code == 0
+    before = active(db_session)
+    list_server.files["sdn.csv"] = sdn_subset(extra=(b"7157,",))  # a valid new SDN file, but
+    list_server.files["csl.csv"] = b"source,name\nx,y\n"  # the CSL download is not a list
+    failed = fetch(app, list_server)
+    assert failed.exit_code == 1, failed.output
+    assert "csl: failed: csl.csv: line 1: missing required column" in failed.output
+    assert "sdn: held back: OFAC SDN" in failed.output and "no list was imported" in failed.output
+    now = active(db_session)
+    assert {k: s.id for k, s in now.items()} == {k: s.id for k, s in before.items()}
+    assert len(db_session.scalars(select(ListSnapshot)).all()) == 2
 
 
 def test_lists_import_detects_the_format_and_names_a_mismatch(app, db_session, tmp_path, cli_env):

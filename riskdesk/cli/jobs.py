@@ -75,6 +75,30 @@ def jobs_enqueue(kind, params, username, wait):
             raise SystemExit(1)
 
 
+@jobs.command("schedule")
+@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.option("--cron", "cron_expression", help="When, as a crontab expression in local time, e.g. '17 6 * * *'.")
+@click.option("--every", type=click.IntRange(min=60), help="Or: every so many seconds (60 or more).")
+@click.option("--params", default="{}", callback=_params, help="The job's parameters as a JSON object.")
+@with_appcontext
+def jobs_schedule(kind, cron_expression, every, params):
+    """Enqueue KIND on a schedule, e.g. ``jobs schedule fetch_lists --cron '17 6 * * *'`` (needs REDIS_URL;
+    runs RQ's cron scheduler in the foreground as one more service beside ``jobs worker``)."""
+    from croniter import croniter
+
+    jobs_queue = current_app.extensions["riskdesk.jobs"]
+    if not isinstance(jobs_queue, queue.RedisQueue):
+        fail(["REDIS_URL: not set; without Redis, run 'jobs enqueue KIND' from cron or a systemd timer."])
+    if (cron_expression is None) == (every is None):
+        fail(["--cron or --every: give exactly one of them."])
+    if cron_expression is not None and not croniter.is_valid(cron_expression):
+        fail([f"--cron: {cron_expression!r} is not a crontab expression (minute hour day month weekday)."])
+    scheduler = queue.cron_scheduler(jobs_queue, kind, params, cron=cron_expression, every=every)
+    when = f"at '{cron_expression}' (local time)" if cron_expression else f"every {every} seconds"
+    click.echo(f"scheduling {kind} {when}; stop with Ctrl-C or SIGTERM")
+    scheduler.start()
+
+
 @jobs.command("list")
 @click.option("--limit", default=20, show_default=True, type=int)
 @with_appcontext

@@ -68,25 +68,32 @@ def lists_import(file, fmt, alt, add):
               help="Seconds to wait for each download.")
 @with_appcontext
 def lists_fetch(url_sdn, url_alt, url_add, url_csl, url_opensanctions, only, timeout):
-    """Download the official list files, verify them and import the changed ones (safe for cron:
-    one run at a time, exit 1 when any list failed; the active snapshots stay on failure)."""
+    """Download the official list files, verify them all, then import the changed ones in one transaction
+    (safe for cron: one run at a time; when any list fails nothing is imported, every active snapshot
+    stays, and the exit status is 1)."""
     options = {"sdn": url_sdn, "alt": url_alt, "add": url_add, "csl": url_csl, "opensanctions": url_opensanctions}
     urls = fetch.configured_urls({**current_app.config.get("LIST_URLS", {}),
-                                  **{k: v for k, v in options.items() if v}})
-    if only:
-        urls = {k: (v if k in only or k in ("alt", "add") else "") for k, v in urls.items()}
+                                  **{k: v for k, v in options.items() if v}}, only)
     lock_path = Path(current_app.config["INSTANCE_PATH"]) / "lists-fetch.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
+    session = db.session()
     with open(lock_path, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fail(["another lists fetch is running; nothing done"], code=1)
-        outcomes = fetch.fetch_lists(db.session(), urls, timeout=timeout)
+        try:
+            outcomes = fetch.fetch_lists(session, urls, timeout=timeout)
+        except fetch.FetchFailed as exc:
+            session.rollback()
+            outcomes = exc.outcomes
+        else:
+            session.commit()
     for o in outcomes:
         extra = f"; {o.new_matches} new potential match(es) on existing ties" if o.status == "imported" else ""
         click.echo(f"{o.fmt}: {o.status}: {o.message}{extra}", err=o.status == "failed")
     if any(o.status == "failed" for o in outcomes):
+        click.echo("no list was imported: every active snapshot stays", err=True)
         raise SystemExit(1)
 
 

@@ -18,8 +18,9 @@ Adding a kind takes one function and one registry entry in ``riskdesk/jobs/kinds
 
     KINDS["my_kind"] = JobKind("Title shown to administrators", my_kind)
 
-then ``python -m riskdesk jobs enqueue my_kind --params '{...}'`` (for cron or a systemd timer: this is how
-a scheduled ``lists fetch`` runs) or, from a route, ``queue.submit(current_app, session, "my_kind", params,
+then ``python -m riskdesk jobs enqueue my_kind --params '{...}'`` (for cron or a systemd timer), ``jobs
+schedule my_kind --cron '17 6 * * *'`` (RQ's cron scheduler, with Redis: how ``fetch_lists`` keeps the lists
+current) or, from a route, ``queue.submit(current_app, session, "my_kind", params,
 actor)`` (``riskdesk.jobs.queue``; ``queue.background(app)`` says whether a Redis queue is configured, when a
 page should enqueue instead of doing the work in the request). Parameters must be JSON (ids, not rows).
 

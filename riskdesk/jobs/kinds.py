@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from riskdesk.checklists import releases
 from riskdesk.council import reports
+from riskdesk.engine.screening.importers import FORMATS
 from riskdesk.models import ListSnapshot, Proposal, User
 from riskdesk.proposals import assessments
+from riskdesk.screening import fetch
 from riskdesk.screening import services as screening
 
 
@@ -123,9 +125,50 @@ def rescreen(ctx: JobContext) -> dict:
     return {"summary": summary, "new_matches": count, "snapshot": snapshot.sha256}
 
 
+def _fetch_options(params: dict) -> tuple[tuple[str, ...], float]:
+    only, timeout = params.get("only", []), params.get("timeout", 60)
+    if not isinstance(only, list) or any(fmt not in FORMATS for fmt in only):
+        raise JobRefused(f"only: a list of list formats ({', '.join(FORMATS)}).")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 3600:
+        raise JobRefused("timeout: seconds to wait for each download, from 1 to 3600.")
+    return tuple(only), float(timeout)
+
+
+def fetch_lists(ctx: JobContext) -> dict:
+    """Download every configured list (the addresses ``lists fetch`` uses), validate them all, then make
+    the changed ones active and re-screen the portfolio, in the job's one transaction.
+
+    A failed download is retried (bounded by ``max_attempts``); an invalid file is refused at once, since
+    downloading it again gives the same file. Either way nothing is imported. Addresses come from the
+    configuration only, never from the job's parameters (a page cannot point the server elsewhere).
+    """
+    only, timeout = _fetch_options(ctx.params)
+    urls = fetch.configured_urls(ctx.config.get("LIST_URLS", {}), only)
+    if not any(urls.get(fmt) for fmt in fetch.LISTS):
+        raise JobRefused("No list address is configured (RISKDESK_SDN_URL, RISKDESK_CSL_URL, ...).")
+    try:
+        outcomes = fetch.fetch_lists(ctx.session, urls, timeout=timeout, actor=ctx.actor, progress=ctx.progress)
+    except fetch.FetchFailed as exc:
+        if exc.retryable:
+            raise
+        raise JobRefused(str(exc)) from None
+    imported = [o for o in outcomes if o.status == "imported"]
+    matches = sum(o.new_matches for o in imported)
+    if imported:
+        summary = (f"Imported {', '.join(o.fmt for o in imported)}; {matches} new potential "
+                   f"match{'es' if matches != 1 else ''} on existing ties.")
+    else:
+        summary = "Every list is unchanged; no new snapshot."
+    return {"summary": summary, "new_matches": matches,
+            "lists": [{"format": o.fmt, "status": o.status, "message": o.message, "snapshot_id": o.snapshot_id,
+                       "new_matches": o.new_matches} for o in outcomes]}
+
+
 KINDS: dict[str, JobKind] = {
     "reassess": JobKind("Re-assess proposals after a release", reassess),
     "impact": JobKind("Impact preview of a draft release", impact_preview),
     "render_reports": JobKind("Issue council reports in a batch", render_reports),
     "rescreen": JobKind("Re-screen the portfolio against the active lists", rescreen),
+    "fetch_lists": JobKind("Fetch the restricted-party lists and import the changed ones", fetch_lists,
+                           max_attempts=3),
 }

@@ -50,6 +50,21 @@ class RedisQueue:
                              result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600, description=f"riskdesk job {job_id}")
 
 
+def cron_scheduler(jobs_queue: RedisQueue, kind: str, params: dict, *, cron: str | None = None,
+                   every: int | None = None):
+    """RQ's cron scheduler with one entry: every ``every`` seconds or at the ``cron`` times (local time), it
+    puts a run of ``kind`` on the queue; ``jobs worker`` records and performs it (``runner.run_scheduled``)."""
+    from rq.cron import CronScheduler
+
+    from riskdesk.jobs.runner import run_scheduled
+
+    scheduler = CronScheduler(connection=jobs_queue.redis, name=f"riskdesk-{kind}")
+    scheduler.register(run_scheduled, QUEUE_NAME, args=(kind, params), cron=cron, interval=every,
+                       job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
+                       name=f"riskdesk:{kind}")
+    return scheduler
+
+
 def init_app(app) -> None:
     url = app.config.get("REDIS_URL")
     app.extensions["riskdesk.jobs"] = RedisQueue(url) if url else InProcessQueue(app)

@@ -37,8 +37,8 @@ def _params_from_form(kind: str) -> dict:
 @roles("admin")
 def start():
     kind = request.form.get("kind", "")
-    if kind not in ("reassess", "render_reports"):
-        abort(400, "kind: choose a job an administrator can start here (re-assess or issue reports).")
+    if kind not in ("reassess", "render_reports", "fetch_lists"):
+        abort(400, "kind: choose a job an administrator can start here (re-assess, issue reports or fetch lists).")
     job = queue.submit(current_app, db.session(), kind, _params_from_form(kind), current_db_user())
     return redirect(url_for("jobs.detail", job_id=job.id))
 

@@ -112,3 +112,19 @@ def perform_current(job_id: int) -> str:
 
     app = current_app._get_current_object()
     return perform(app, job_id, app.extensions["riskdesk.jobs"].progress)
+
+
+def run_scheduled(kind: str, params: dict) -> str:
+    """The entry point ``jobs schedule`` hands RQ's cron scheduler: record a job row for this run and
+    perform it in the worker, like any job; skipped while a job of the same kind is still waiting or running."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    with app.extensions["riskdesk.sessionmaker"]() as session:
+        busy = session.scalar(select(Job.id).where(Job.kind == kind, Job.status.in_(("queued", "running"))).limit(1))
+        if busy is not None:
+            app.logger.warning("scheduled %s skipped: job %s of that kind is still waiting or running", kind, busy)
+            return "skipped"
+        job_id = create(session, kind, params, None).id
+        session.commit()
+    return perform(app, job_id, app.extensions["riskdesk.jobs"].progress)

@@ -24,13 +24,15 @@ from riskdesk.vocabulary import APPROVED, AWAITING_DECISION, PARTY_KIND_LABELS, 
 MONITORED_STATUSES = tuple(dict.fromkeys((*AWAITING_DECISION, *APPROVED)))
 
 
-def import_list(session: Session, data: bytes, fmt: str, *, filename: str = "", actor: User | None = None) -> ListSnapshot:
+def import_list(session: Session, data: bytes, fmt: str, *, filename: str = "", actor: User | None = None,
+                parsed: ParsedList | None = None) -> ListSnapshot:
     """Parse first (ListFormatError leaves the active snapshot untouched), then swap it in atomically.
+    ``parsed`` is ``data`` already parsed by the caller (``lists fetch`` validates every file first).
 
     Imports of one kind run one at a time (``db.serialise``, keyed by the format) so that exactly one
     snapshot per kind stays active; the schema's partial unique index refuses a second.
     """
-    parsed = parse_bytes(data, fmt, filename=filename)
+    parsed = parsed or parse_bytes(data, fmt, filename=filename)
     fmt = parsed.format
     db.serialise(session, "list_snapshot", FORMATS.index(fmt))
     previous = session.scalars(select(ListSnapshot).where(ListSnapshot.format == fmt,
@@ -176,27 +178,17 @@ def screen_names(session: Session, rows: list[dict], *, threshold: float | None 
     return results
 
 
-def parse_for_import(data: bytes, fmt: str) -> ParsedList:
-    """The parse that import_list runs (memoised by content, so a check before importing costs nothing)."""
-    return _parsed(data, fmt)
-
-
-@lru_cache(maxsize=2)
-def _parsed(data: bytes, fmt: str) -> ParsedList:
-    return parse_bytes(data, fmt)
-
-
 def active_snapshot(session: Session, fmt: str) -> ListSnapshot | None:
     return session.scalars(select(ListSnapshot).where(ListSnapshot.format == fmt, ListSnapshot.active.is_(True))
                            .order_by(ListSnapshot.id.desc())).first()
 
 
 def import_and_monitor(session: Session, data: bytes, fmt: str, *, filename: str = "",
-                       actor: User | None = None) -> tuple[ListSnapshot, bool, int]:
+                       actor: User | None = None, parsed: ParsedList | None = None) -> tuple[ListSnapshot, bool, int]:
     """import_list, then, when a new snapshot became active, re-screen the portfolio:
     (snapshot, whether it changed, new potential matches on existing ties)."""
     before = active_snapshot(session, fmt)
-    snapshot = import_list(session, data, fmt, filename=filename, actor=actor)
+    snapshot = import_list(session, data, fmt, filename=filename, actor=actor, parsed=parsed)
     if before is not None and before.id == snapshot.id:
         return snapshot, False, 0
     return snapshot, True, len(rescreen_portfolio(session, snapshot, actor))
