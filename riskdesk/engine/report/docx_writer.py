@@ -243,19 +243,21 @@ def _appendix(doc: WordDocument, c: dict) -> None:
     doc.add_heading(SECTION_HEADINGS[7], level=1)
     _para(doc, c["texts"]["appendix_intro"])
     for s in intake["sections"]:
+        doc.add_heading(s["heading"], level=2)
         if s["rows"]:
-            _table(doc, None, [[r["label"], r["value"]] for r in s["rows"]], caption=s["heading"])
-        if s["blank"]:
-            _para(doc, "; ".join(s["blank"]) + ".", bold_lead=f"{s['heading']}, not given:")
+            _table(doc, None, [[r["label"], r["value"]] for r in s["rows"]])
         for label, text in s["text"]:
             _para(doc, text, bold_lead=f"{label}:")
+        if s["blank"]:
+            _para(doc, "; ".join(s["blank"]) + ".", bold_lead="Not given:")
     for table in intake["tables"]:
-        _table(doc, table["columns"], table["rows"], caption=table["heading"])
+        doc.add_heading(table["heading"], level=2)
+        _table(doc, table["columns"], table["rows"])
     if intake["agreement_text"]:
         words = f"{intake['agreement_words']} words"
         if intake["agreement_text_truncated"]:
             words += "; the first part is shown, the full text is on file"
-        _para(doc, bold_lead=f"Text of the draft agreement ({words}):")
+        doc.add_heading(f"{intake['agreement_heading']} ({words})", level=2)
         _para(doc, intake["agreement_text"], size=8.5)
 
 
