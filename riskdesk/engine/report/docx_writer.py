@@ -130,7 +130,7 @@ def _summary(doc: WordDocument, c: dict) -> None:
     if c["conditions"]:
         _para(doc, f"Adopted: {'; '.join(c['conditions'])}.")
     if c["required_actions"]:
-        _para(doc, "Required before signing (section 4):")
+        _para(doc, "Required before signing:")
         _bullets(doc, [a["text"] for a in c["required_actions"]], numbered=True)
     else:
         _para(doc, "No legal requirement to meet before signing.")
@@ -173,25 +173,38 @@ def _legal_and_findings(doc: WordDocument, c: dict) -> None:
             _finding(doc, f, 3)
 
 
-def _conditions_and_questions(doc: WordDocument, c: dict) -> None:
+def _actions(doc: WordDocument, c: dict) -> None:
+    """Section 4 when there is something in it: adopted, required (named in section 1), suggested, residual."""
     t = c["texts"]
-    doc.add_heading(SECTION_HEADINGS[3], level=1)
     if c["conditions"]:
         doc.add_heading("Adopted by the council", level=2)
         _bullets(doc, c["conditions"], numbered=True)
-    for heading, intro, actions in (("Required actions", t["required_intro"], c["required_actions"]),
-                                    ("Suggested conditions", t["suggested_intro"], c["suggested_conditions"])):
-        doc.add_heading(heading, level=2)
-        if actions:
-            _para(doc, intro)
-            _bullets(doc, [f"{a['text']} ({', '.join(a['ids'])})" for a in actions], numbered=True)
-        else:
-            _para(doc, "None.")
+    doc.add_heading("Required actions", level=2)
+    if c["required_actions"]:
+        refs = "; ".join(f"{i}. {', '.join(a['ids'])}" for i, a in enumerate(c["required_actions"], start=1))
+        _para(doc, f"{t['required_intro']} {refs}.")
+    else:
+        _para(doc, "None.")
+    doc.add_heading("Suggested conditions", level=2)
+    if c["suggested_conditions"]:
+        _para(doc, t["suggested_intro"])
+        _bullets(doc, [f"{a['text']} ({', '.join(a['ids'])})" for a in c["suggested_conditions"]], numbered=True)
+    else:
+        _para(doc, "None.")
     if c["residual"]:
         _para(doc, f"Inherent rating (as proposed): {c['rating'].upper()}. Residual rating (with the mitigations "
                    f"staff recorded): {c['residual']['rating'].upper()}.")
         _bullets(doc, [f"{m['title'] or m['finding_id']}: {m['mitigation']}{' (' + m['note'] + ')' if m['note'] else ''}"
                        f" ({m['finding_id']})" for m in c["residual"]["mitigated"]])
+
+
+def _conditions_and_questions(doc: WordDocument, c: dict) -> None:
+    t = c["texts"]
+    doc.add_heading(SECTION_HEADINGS[3], level=1)
+    if not (c["conditions"] or c["required_actions"] or c["suggested_conditions"] or c["residual"]):
+        _para(doc, t["actions_none"])
+    else:
+        _actions(doc, c)
     doc.add_heading(SECTION_HEADINGS[4], level=1)
     if not c["questions"]["count"]:
         _para(doc, t["questions_none"])

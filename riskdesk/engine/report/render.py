@@ -61,7 +61,11 @@ TEXTS = {
         "No risks beyond the legal bars were found."
     ),
     "required_intro": (
-        "These follow from legal bars and must be done before the city signs."
+        "The actions listed in section 1 follow from legal bars and must be done before the city signs. The "
+        "findings each follows from:"
+    ),
+    "actions_none": (
+        "None: no finding calls for a required action or a condition of approval."
     ),
     "suggested_intro": (
         "The council may adopt these; each addresses the findings named after it."
@@ -537,10 +541,11 @@ def _state_law(result: dict) -> dict | None:
     if not isinstance(law, dict):
         return None
     packs = law.get("packs") or []
+    surveyed_on, note = _text(law.get("surveyed_on")), _text(law.get("note"))
     return {"state": _text(law.get("state")), "status": _text(law.get("status")).replace("_", " "),
-            "surveyed_on": _text(law.get("surveyed_on")),
+            "surveyed_on": "" if surveyed_on in note else surveyed_on,  # the note often names the date itself
             "packs": ", ".join(_text(p.get("title") if isinstance(p, dict) else p) for p in packs),
-            "note": _text(law.get("note"))}
+            "note": note}
 
 
 # ---------------------------------------------------------------------------------------------
