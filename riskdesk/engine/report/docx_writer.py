@@ -85,9 +85,11 @@ def _finding(doc: WordDocument, f: dict, level: int) -> None:
         for c in f["citations"]:
             seen = f"verified {c['verified']}" if c["verified"] else "not verified"
             seen += f"; confidence {c['confidence']}" if c["confidence"] else ""
-            note = " " + " ".join(c["notes"]) if c["notes"] else ""
-            sources.append(f"{c['title']} ({seen}){' ' + c['link'] if c['link'] else ''}{note}")
-        _para(doc, "; ".join(sources) + ".", bold_lead="Sources:", size=8.5)
+            source = f"{c['title']} ({seen}){' ' + c['link'] if c['link'] else ''}"
+            # a note is a sentence of its own, ending in a full stop: no separator after it
+            sources.append(f"{source} {' '.join(c['notes'])}" if c["notes"] else f"{source};")
+        _para(doc, " ".join(sources).removesuffix(";") + ("" if f["citations"][-1]["notes"] else "."),
+              bold_lead="Sources:", size=8.5)
 
 
 def _masthead(doc: WordDocument, c: dict) -> None:
