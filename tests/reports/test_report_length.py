@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -134,3 +135,20 @@ def test_every_intake_field_is_in_the_appendix_answered_or_not_given(path, relea
         assert {field_phrase("funding.city_cost_usd"), field_phrase("funding.partner_funding_usd")} <= set(
             funding["blank"])
         assert "$0" not in appendix
+
+
+@pytest.mark.parametrize("path", [p for p in DEMO if not p.stem.startswith(("01", "04"))], ids=lambda p: p.stem)
+def test_a_source_note_is_one_sentence_with_one_full_stop(path, release):
+    """Notes on unverified or low-confidence sources end in a full stop; nothing adds a second one."""
+    document = load_path(path)
+    result = score(document, release, on=ON).to_dict()
+    context = render.build_context(document, result, **_kwargs(release))
+    noted = [c for f in context["bars"] + [f for cat in context["findings_by_category"] for f in cat["findings"]]
+             for c in f["citations"] if c["notes"]]
+    assert noted  # these demos cite sources that carry a note
+    from docx import Document
+
+    pdf = " ".join(" ".join(pages(render.render_pdf(render.render_html(context)))).split())
+    word = " ".join(p.text for p in Document(io.BytesIO(render_docx(document, result, **_kwargs(release)))).paragraphs)
+    for text in (pdf, word):
+        assert not re.search(r"(?<!\.)\.\.(?!\.)|\.;", text), re.findall(r".{60}(?<!\.)\.\.(?!\.).{10}", text)
