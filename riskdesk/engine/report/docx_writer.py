@@ -85,9 +85,11 @@ def _finding(doc: WordDocument, f: dict, level: int) -> None:
         for c in f["citations"]:
             seen = f"verified {c['verified']}" if c["verified"] else "not verified"
             seen += f"; confidence {c['confidence']}" if c["confidence"] else ""
-            note = " " + " ".join(c["notes"]) if c["notes"] else ""
-            sources.append(f"{c['title']} ({seen}){' ' + c['link'] if c['link'] else ''}{note}")
-        _para(doc, "; ".join(sources) + ".", bold_lead="Sources:", size=8.5)
+            source = f"{c['title']} ({seen}){' ' + c['link'] if c['link'] else ''}"
+            # a note is a sentence of its own, ending in a full stop: no separator after it
+            sources.append(f"{source} {' '.join(c['notes'])}" if c["notes"] else f"{source};")
+        _para(doc, " ".join(sources).removesuffix(";") + ("" if f["citations"][-1]["notes"] else "."),
+              bold_lead="Sources:", size=8.5)
 
 
 def _masthead(doc: WordDocument, c: dict) -> None:
@@ -130,7 +132,7 @@ def _summary(doc: WordDocument, c: dict) -> None:
     if c["conditions"]:
         _para(doc, f"Adopted: {'; '.join(c['conditions'])}.")
     if c["required_actions"]:
-        _para(doc, "Required before signing (section 4):")
+        _para(doc, "Required before signing:")
         _bullets(doc, [a["text"] for a in c["required_actions"]], numbered=True)
     else:
         _para(doc, "No legal requirement to meet before signing.")
@@ -173,25 +175,38 @@ def _legal_and_findings(doc: WordDocument, c: dict) -> None:
             _finding(doc, f, 3)
 
 
-def _conditions_and_questions(doc: WordDocument, c: dict) -> None:
+def _actions(doc: WordDocument, c: dict) -> None:
+    """Section 4 when there is something in it: adopted, required (named in section 1), suggested, residual."""
     t = c["texts"]
-    doc.add_heading(SECTION_HEADINGS[3], level=1)
     if c["conditions"]:
         doc.add_heading("Adopted by the council", level=2)
         _bullets(doc, c["conditions"], numbered=True)
-    for heading, intro, actions in (("Required actions", t["required_intro"], c["required_actions"]),
-                                    ("Suggested conditions", t["suggested_intro"], c["suggested_conditions"])):
-        doc.add_heading(heading, level=2)
-        if actions:
-            _para(doc, intro)
-            _bullets(doc, [f"{a['text']} ({', '.join(a['ids'])})" for a in actions], numbered=True)
-        else:
-            _para(doc, "None.")
+    doc.add_heading("Required actions", level=2)
+    if c["required_actions"]:
+        refs = "; ".join(f"{i}. {', '.join(a['ids'])}" for i, a in enumerate(c["required_actions"], start=1))
+        _para(doc, f"{t['required_intro']} {refs}.")
+    else:
+        _para(doc, "None.")
+    doc.add_heading("Suggested conditions", level=2)
+    if c["suggested_conditions"]:
+        _para(doc, t["suggested_intro"])
+        _bullets(doc, [f"{a['text']} ({', '.join(a['ids'])})" for a in c["suggested_conditions"]], numbered=True)
+    else:
+        _para(doc, "None.")
     if c["residual"]:
         _para(doc, f"Inherent rating (as proposed): {c['rating'].upper()}. Residual rating (with the mitigations "
                    f"staff recorded): {c['residual']['rating'].upper()}.")
         _bullets(doc, [f"{m['title'] or m['finding_id']}: {m['mitigation']}{' (' + m['note'] + ')' if m['note'] else ''}"
                        f" ({m['finding_id']})" for m in c["residual"]["mitigated"]])
+
+
+def _conditions_and_questions(doc: WordDocument, c: dict) -> None:
+    t = c["texts"]
+    doc.add_heading(SECTION_HEADINGS[3], level=1)
+    if not (c["conditions"] or c["required_actions"] or c["suggested_conditions"] or c["residual"]):
+        _para(doc, t["actions_none"])
+    else:
+        _actions(doc, c)
     doc.add_heading(SECTION_HEADINGS[4], level=1)
     if not c["questions"]["count"]:
         _para(doc, t["questions_none"])
@@ -243,19 +258,21 @@ def _appendix(doc: WordDocument, c: dict) -> None:
     doc.add_heading(SECTION_HEADINGS[7], level=1)
     _para(doc, c["texts"]["appendix_intro"])
     for s in intake["sections"]:
+        doc.add_heading(s["heading"], level=2)
         if s["rows"]:
-            _table(doc, None, [[r["label"], r["value"]] for r in s["rows"]], caption=s["heading"])
-        if s["blank"]:
-            _para(doc, "; ".join(s["blank"]) + ".", bold_lead=f"{s['heading']}, not given:")
+            _table(doc, None, [[r["label"], r["value"]] for r in s["rows"]])
         for label, text in s["text"]:
             _para(doc, text, bold_lead=f"{label}:")
+        if s["blank"]:
+            _para(doc, "; ".join(s["blank"]) + ".", bold_lead="Not given:")
     for table in intake["tables"]:
-        _table(doc, table["columns"], table["rows"], caption=table["heading"])
+        doc.add_heading(table["heading"], level=2)
+        _table(doc, table["columns"], table["rows"])
     if intake["agreement_text"]:
         words = f"{intake['agreement_words']} words"
         if intake["agreement_text_truncated"]:
             words += "; the first part is shown, the full text is on file"
-        _para(doc, bold_lead=f"Text of the draft agreement ({words}):")
+        doc.add_heading(f"{intake['agreement_heading']} ({words})", level=2)
         _para(doc, intake["agreement_text"], size=8.5)
 
 

@@ -61,7 +61,11 @@ TEXTS = {
         "No risks beyond the legal bars were found."
     ),
     "required_intro": (
-        "These follow from legal bars and must be done before the city signs."
+        "The actions listed in section 1 follow from legal bars and must be done before the city signs. The "
+        "findings each follows from:"
+    ),
+    "actions_none": (
+        "None: no finding calls for a required action or a condition of approval."
     ),
     "suggested_intro": (
         "The council may adopt these; each addresses the findings named after it."
@@ -102,8 +106,8 @@ TEXTS = {
         "requirement or open question before the council acts."
     ),
     "appendix_intro": (
-        "Every answer given in the intake form, on which this assessment rests; the questions left blank are "
-        "named after each part."
+        "Every answer given in the intake form, on which this assessment rests, part by part; the questions "
+        'left blank are listed under "Not given" in their part.'
     ),
 }
 
@@ -443,26 +447,25 @@ def _is_long_text(node: dict) -> bool:
 
 
 def _section(name: str, node: dict, data: dict) -> dict:
+    """One intake section: answered rows, free texts, and the labels of blank fields in form order."""
     fields = schema_fields()
-    rows, texts = [], []
+    rows, texts, blank = [], [], []
     for child in node.get("properties", {}):
         path = f"{name}.{child}"
-        if path == "agreement.text":
-            continue
-        sub = fields.get(path, {})
         value = data.get(child) if isinstance(data, dict) else None
-        if _is_long_text(sub):
-            if _text(value).strip():
+        sub = fields.get(path, {})
+        if _is_long_text(sub):  # the agreement text is printed in full at the end of the appendix
+            if not _text(value).strip():
+                blank.append(field_label(path))
+            elif path != "agreement.text":
                 texts.append((field_label(path), _text(value)))
             continue
-        rows.append({"label": field_phrase(path), "value": _answer(path, value, sub)})
-    return {"heading": field_label(name), **_collapse_blanks(rows), "text": texts}
-
-
-def _collapse_blanks(rows: list[dict]) -> dict:
-    """Answered rows, and the labels of the blank ones in a single line (the appendix stays short)."""
-    return {"rows": [r for r in rows if r["value"] != NOT_GIVEN],
-            "blank": [r["label"] for r in rows if r["value"] == NOT_GIVEN]}
+        answer = _answer(path, value, sub)
+        if answer == NOT_GIVEN:
+            blank.append(field_phrase(path))
+        else:
+            rows.append({"label": field_phrase(path), "value": answer})
+    return {"heading": field_label(name), "rows": rows, "blank": blank, "text": texts}
 
 
 def _row_table(name: str, rows: list) -> dict:
@@ -474,7 +477,11 @@ def _row_table(name: str, rows: list) -> dict:
 
 
 def _intake(document: dict) -> dict:
-    """The whole intake as labelled sections, tables of rows, free texts and the agreement text."""
+    """The whole intake as labelled sections, tables of rows, free texts and the agreement text.
+
+    Every field of the schema appears: answered ones with their answer, blank ones (an empty list
+    of rows or a blank text too) by label in their section's "Not given" line.
+    """
     d = document or {}
     fields = schema_fields()
     first = {"heading": "The proposal", "rows": [], "blank": [], "text": []}
@@ -486,13 +493,22 @@ def _intake(document: dict) -> dict:
         elif node.get("type") == "array" and fields.get(f"{name}[]", {}).get("type") == "object":
             if d.get(name):
                 tables.append(_row_table(name, d[name]))
+            else:
+                first["blank"].append(field_label(name))
         elif _is_long_text(node):
             if _text(d.get(name)).strip():
                 first["text"].append((field_label(name), _text(d.get(name))))
+            else:
+                first["blank"].append(field_label(name))
         else:
-            first["rows"].append({"label": field_label(name), "value": _answer(name, d.get(name), node)})
+            answer = _answer(name, d.get(name), node)
+            if answer == NOT_GIVEN:
+                first["blank"].append(field_label(name))
+            else:
+                first["rows"].append({"label": field_label(name), "value": answer})
     agreement_text = _text(_get(d, "agreement.text"))
-    return {"sections": sections, "tables": tables, "agreement_text": agreement_text[:AGREEMENT_TEXT_LIMIT],
+    return {"sections": sections, "tables": tables, "agreement_heading": field_label("agreement.text"),
+            "agreement_text": agreement_text[:AGREEMENT_TEXT_LIMIT],
             "agreement_text_truncated": len(agreement_text) > AGREEMENT_TEXT_LIMIT,
             "agreement_words": len(agreement_text.split())}
 
@@ -525,10 +541,11 @@ def _state_law(result: dict) -> dict | None:
     if not isinstance(law, dict):
         return None
     packs = law.get("packs") or []
+    surveyed_on, note = _text(law.get("surveyed_on")), _text(law.get("note"))
     return {"state": _text(law.get("state")), "status": _text(law.get("status")).replace("_", " "),
-            "surveyed_on": _text(law.get("surveyed_on")),
+            "surveyed_on": "" if surveyed_on in note else surveyed_on,  # the note often names the date itself
             "packs": ", ".join(_text(p.get("title") if isinstance(p, dict) else p) for p in packs),
-            "note": _text(law.get("note"))}
+            "note": note}
 
 
 # ---------------------------------------------------------------------------------------------
