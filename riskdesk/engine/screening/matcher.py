@@ -158,21 +158,25 @@ def _core_tokens(name: str, tokens: tuple[str, ...], kind: str) -> frozenset[int
     if not tokens:
         return frozenset()
     if kind == "person" or (kind == "unknown" and "," in name):
-        if "," in name:
-            last, _, first = name.partition(",")
-            n_last = len(name_tokens(last))
-            given = [i for i in range(n_last, len(tokens)) if tokens[i] not in _PARTICLES]
-            # the first surname: a second one ("AMEZCUA CONTRERAS") is often left out
-            core = {i for i in range(min(n_last, len(tokens))) if tokens[i] not in _PARTICLES}
-            core = {min(core)} if core else core
-            if given:
-                core.add(given[0])
-            if core:
-                return frozenset(core)
-        idx = [i for i, t in enumerate(tokens) if t not in _PARTICLES] or list(range(len(tokens)))
-        return frozenset({idx[0], idx[-1]})
+        return _person_core(name, tokens)
     core = {i for i, t in enumerate(tokens) if t not in _PARTICLES and t not in LEGAL_FORMS and t not in ORG_TYPE_WORDS}
     return frozenset(core or range(len(tokens)))
+
+
+def _person_core(name: str, tokens: tuple[str, ...]) -> frozenset[int]:
+    if "," in name:
+        last, _, first = name.partition(",")
+        n_last = len(name_tokens(last))
+        given = [i for i in range(n_last, len(tokens)) if tokens[i] not in _PARTICLES]
+        # the first surname: a second one ("AMEZCUA CONTRERAS") is often left out
+        core = {i for i in range(min(n_last, len(tokens))) if tokens[i] not in _PARTICLES}
+        core = {min(core)} if core else core
+        if given:
+            core.add(given[0])
+        if core:
+            return frozenset(core)
+    idx = [i for i, t in enumerate(tokens) if t not in _PARTICLES] or list(range(len(tokens)))
+    return frozenset({idx[0], idx[-1]})
 
 
 _LEGALISH = tuple(sorted(w for w in LEGAL_WORDS | LEGAL_FORMS if len(w) >= 5))
@@ -420,14 +424,22 @@ def _align(
     penalty = (_missing_penalty(c, left_c, core, person) + _extra_penalty(q, left_q, extra_penalty, person)
                + _type_words_penalty(q, c, left_q, left_c, core, person))
     score = min(avg - penalty, _caps(q, c, sims, partner, full, info, lone_word))
-    info["missing_listed_tokens"] = float(len(c) - len(sims))
-    info["extra_query_tokens"] = float(len(q) - len(partner))
+    info.update(_pairing_features(q, c, sims, partner, left_q, left_c, person))
     info["missing_core_tokens"] = float(missing_core)
-    info["pairs"] = [(q[partner[ci]], c[ci], round(sims[ci], 1)) for ci in sorted(sims)]
-    if not person:
-        info["type_words"] = sorted({t for t in [q[i] for i in left_q] + [c[i] for i in left_c]
-                                     if t in ORG_TYPE_WORDS and not _is_legalish(t)})
     return score, info
+
+
+def _pairing_features(q, c, sims, partner, left_q, left_c, person: bool) -> dict:
+    """What the pairing found, for the explanation and the "why" text."""
+    features = {
+        "missing_listed_tokens": float(len(c) - len(sims)),
+        "extra_query_tokens": float(len(q) - len(partner)),
+        "pairs": [(q[partner[ci]], c[ci], round(sims[ci], 1)) for ci in sorted(sims)],
+    }
+    if not person:
+        features["type_words"] = sorted({t for t in [q[i] for i in left_q] + [c[i] for i in left_c]
+                                         if t in ORG_TYPE_WORDS and not _is_legalish(t)})
+    return features
 
 
 # particles often written joined to the next word: "AL-HAQ" / "Alhaq", "Bin-Sulayman" / "Binsulayman"
