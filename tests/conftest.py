@@ -31,6 +31,18 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis server for the job, queue and multi-worker tests."""
+    from tests.redisserver import throwaway_redis
+
+    try:
+        with throwaway_redis() as url:
+            yield url
+    except ServerProgramsMissing as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
 def postgres_cluster():
     try:
         with throwaway_cluster() as url_template:

@@ -1,4 +1,4 @@
-"""What the command modules share: failing with exit 2, loading documents, releases and dates."""
+"""What the command modules share: failing with exit 2, loading documents, releases, users and dates."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +9,7 @@ import click
 from riskdesk.config import PROJECT_ROOT
 from riskdesk.engine.checklists import ChecklistError, Release, load_release
 from riskdesk.engine.document import DocumentError, load_path
+from riskdesk.users import services
 
 EXIT_INVALID = 2
 
@@ -45,3 +46,11 @@ def parse_date(_ctx, _param, value):
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def existing_user(session, username: str):
+    """The user called ``username``; exit 2 naming the field when there is none."""
+    user = services.find_user(session, username)
+    if user is None:
+        fail([f"username: no user {username!r}"])
+    return user

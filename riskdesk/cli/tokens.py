@@ -5,21 +5,13 @@ import click
 from flask.cli import with_appcontext
 
 from riskdesk import db
-from riskdesk.cli.common import fail
-from riskdesk.users import services
+from riskdesk.cli.common import existing_user, fail
 from riskdesk.users import tokens as token_service
 
 
 @click.group()
 def tokens():
     """Create, list and revoke personal API tokens."""
-
-
-def _user(session, username: str):
-    user = services.find_user(session, username)
-    if user is None:
-        fail([f"username: no user {username!r}"])
-    return user
 
 
 @tokens.command("create")
@@ -30,7 +22,7 @@ def _user(session, username: str):
 def tokens_create(username, name, days):
     """Create a token for USERNAME and print it (only now: it is stored hashed)."""
     session = db.session()
-    owner = _user(session, username)
+    owner = existing_user(session, username)
     try:
         row, secret = token_service.create_token(session, owner, name, days)
     except token_service.TokenError as exc:
@@ -46,7 +38,7 @@ def tokens_create(username, name, days):
 def tokens_list(username):
     """List USERNAME's tokens (never their secrets)."""
     session = db.session()
-    for row in token_service.tokens_of(session, _user(session, username)):
+    for row in token_service.tokens_of(session, existing_user(session, username)):
         state = "revoked" if row.revoked_at else ("in use" if token_service.is_usable(row) else "expired")
         click.echo(f"{row.id}\t{row.prefix}…\t{row.name}\texpires {row.expires_at:%Y-%m-%d}\t{state}")
 

@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from riskdesk import db
-from riskdesk.cli.common import fail
+from riskdesk.cli.common import existing_user, fail
 from riskdesk.users import services
 from riskdesk.vocabulary import ROLES
 
@@ -24,13 +24,6 @@ def _role_list(value: str) -> list[str]:
     if services.role_problems(chosen):
         raise click.BadParameter(f"roles must be a comma-separated subset of: {', '.join(ROLES)}")
     return chosen
-
-
-def _existing(session, username: str):
-    user = services.find_user(session, username)
-    if user is None:
-        fail([f"username: no user {username!r}"])
-    return user
 
 
 @users.command("create")
@@ -66,7 +59,7 @@ def users_set_role(username, role_text):
     """Replace a user's roles."""
     chosen = _role_list(role_text)
     session = db.session()
-    services.set_roles(session, _existing(session, username), chosen, how=f"changed {HOW}")
+    services.set_roles(session, existing_user(session, username), chosen, how=f"changed {HOW}")
     session.commit()
     click.echo(f"{username}: {', '.join(chosen)}")
 
@@ -77,7 +70,7 @@ def users_set_role(username, role_text):
 def users_disable(username):
     """Disable a user (they can no longer sign in)."""
     session = db.session()
-    services.set_active(session, _existing(session, username), False, how=HOW)
+    services.set_active(session, existing_user(session, username), False, how=HOW)
     session.commit()
     click.echo(f"{username} disabled")
 

@@ -21,6 +21,7 @@ from riskdesk.engine.document import (
     state_codes,
     validate,
 )
+from riskdesk.engine.screening.parties import document_parties
 from riskdesk.models import Assessment, Party, Proposal, ProposalSector, User, utcnow
 from riskdesk.proposals.assessments import assess_proposal
 from riskdesk.vocabulary import DECIDED, STATUS_LABELS
@@ -59,16 +60,10 @@ def draft_blocking_problems(document: dict) -> list:
 
 
 def _parties(document: dict) -> list[Party]:
-    """The partner, intermediaries, people and vendors the document names (the ones screening checks)."""
-    partner = document.get("partner") or {}
-    parties = [Party(kind="partner", name=partner["name"][:200], country=(partner.get("country") or "")[:2],
-                     role=partner.get("kind", ""))] if partner.get("name") else []
-    for kind, key in (("intermediary", "intermediaries"), ("person", "people")):
-        parties += [Party(kind=kind, name=row["name"], country=row.get("country", ""), role=row.get("role", ""))
-                    for row in document.get(key) or [] if row.get("name")]
-    parties += [Party(kind="vendor", name=name) for name in
-                (document.get("data_and_technology") or {}).get("vendors") or [] if name]
-    return parties
+    """The partner, intermediaries, people and vendors the document names (the ones screening checks),
+    cut to their columns' lengths."""
+    return [Party(kind=p.role, name=p.name[:200], country=p.country[:2], role=p.detail[:200])
+            for p in document_parties(document)]
 
 
 def _sync_columns(proposal: Proposal, document: dict) -> None:

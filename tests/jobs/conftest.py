@@ -42,18 +42,6 @@ def counts(session) -> dict[str, int]:
             for model in (Assessment, Report, AuditEvent)}
 
 
-@pytest.fixture(scope="session")
-def redis_server():
-    from tests.pgcluster import ServerProgramsMissing
-    from tests.redisserver import throwaway_redis
-
-    try:
-        with throwaway_redis() as url:
-            yield url
-    except ServerProgramsMissing as exc:
-        pytest.skip(str(exc))
-
-
 @pytest.fixture
 def redis_app(app, redis_server):
     """The test app with its job queue and sign-in counters on Redis (emptied before each test)."""

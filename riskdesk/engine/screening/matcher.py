@@ -654,6 +654,7 @@ class Matcher:
         self._names: list[_Name] = []
         self._vocab: dict[str, int] = {}
         self._postings_build: list[list[int]] = []
+        self._owners_seen: dict[str, set[int]] = {}
         linked = _linked_names(self.entries)
         for ei, entry in enumerate(self.entries):
             seen: set[str] = set()
@@ -669,7 +670,7 @@ class Matcher:
         self._relax_rare_person_names()
         self._mark_lone_words()
         postings = self._postings_build
-        del self._postings_build
+        del self._postings_build, self._owners_seen
         self._postings: list[frozenset[int]] = [frozenset(p) for p in postings]
         n = max(1, len(self._names))
         self._idf = [math.log(1 + n / len(p)) for p in postings]
@@ -684,6 +685,7 @@ class Matcher:
         self._lookup_cache: dict[str, dict[int, float]] = {}
 
     def _add_name(self, name: _Name) -> None:
+        self._owners_seen.clear()
         nid = len(self._names)
         self._names.append(name)
         toks = name.tokens
@@ -710,8 +712,7 @@ class Matcher:
             for tok in name.tokens:
                 if len(tok) < _SHORT_FORM_MIN or _is_legalish(tok) or not tok.isalpha():
                     continue
-                owners = {self._names[nid].entry_idx for nid in postings[self._vocab[tok]]}
-                if owners == {name.entry_idx} and not any(
+                if self._owners(tok) == {name.entry_idx} and not any(
                     nm.tokens == (tok,) for nm in (self._names[nid] for nid in postings[self._vocab[tok]])
                 ):
                     self._add_name(_Name(name.entry_idx, tok.upper(), (tok,), "entity", derived_from=name.display,
@@ -759,8 +760,13 @@ class Matcher:
                                  derived_from=name.display, derivation=_WITHOUT_FAMILY_NAME))
 
     def _owners(self, tok: str) -> set[int]:
-        """The entries whose indexed names carry ``tok`` (while the index is being built)."""
-        return {self._names[nid].entry_idx for nid in self._postings_build[self._vocab[tok]]}
+        """The entries whose indexed names carry ``tok`` (while the index is being built; remembered
+        until the next name is added)."""
+        owners = self._owners_seen.get(tok)
+        if owners is None:
+            owners = self._owners_seen[tok] = {self._names[nid].entry_idx
+                                               for nid in self._postings_build[self._vocab[tok]]}
+        return owners
 
     def _mark_lone_words(self) -> None:
         """An organisation listed by one word of five letters or more that at most three listed

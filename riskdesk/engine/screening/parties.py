@@ -22,6 +22,7 @@ class ScreenedParty:
     role: str  # partner | intermediary | person | vendor
     name: str
     country: str = ""
+    detail: str = ""  # the partner's kind or the person's role, as the intake gives it
 
     @property
     def matcher_kind(self) -> str | None:
@@ -32,9 +33,10 @@ class ScreenedParty:
 def document_parties(document: dict) -> list[ScreenedParty]:
     """The partner, intermediaries, people and vendors an intake document names, in that order."""
     partner = document.get("partner") or {}
-    parties = [ScreenedParty("partner", partner["name"], partner.get("country") or "")] if partner.get("name") else []
+    parties = [ScreenedParty("partner", partner["name"], partner.get("country") or "", partner.get("kind") or "")
+               ] if partner.get("name") else []
     for role, key in (("intermediary", "intermediaries"), ("person", "people")):
-        parties += [ScreenedParty(role, row["name"], row.get("country") or "")
+        parties += [ScreenedParty(role, row["name"], row.get("country") or "", row.get("role") or "")
                     for row in document.get(key) or [] if row.get("name")]
     parties += [ScreenedParty("vendor", name) for name in
                 (document.get("data_and_technology") or {}).get("vendors") or [] if name]
