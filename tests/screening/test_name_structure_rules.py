@@ -66,6 +66,7 @@ def test_a_person_is_found_by_a_later_given_name_but_not_with_another_first_name
     (hit,) = m.screen("ZAMBRANO ORTEGA, Rocio")
     assert hit.entry.uid == "1" and DEFAULT_THRESHOLD <= hit.score <= 97
     assert "without its first given name" in hit.why
+    assert hit.matched_name == "ZAMBRANO ORTEGA, Maria del Rocio"  # the report's "Listed name" is on the list
     assert m.screen("Rocio Ana Zambrano Ortega") == []  # "Ana" is another first name
     # a patronymic is never a given name to be known by
     assert m.screen("Yuryevich Kozlovsky") == []

@@ -916,7 +916,9 @@ class Matcher:
         score = round(max(0.0, score - penalty), 1)
         explanation = {**feats, "normalized_query": " ".join(q_tokens), "normalized_match": nm.norm,
                        "attribute_penalty": penalty, "attribute_notes": notes}
-        return Hit(query=query, entry=entry, matched_name=nm.display, score=score,
+        # a derived name (a distinctive word, a shortened name) is not on the list: the hit names the
+        # listed name it stands for, and the why text says how it was derived
+        return Hit(query=query, entry=entry, matched_name=nm.derived_from or nm.display, score=score,
                    is_match=score >= self.threshold, explanation=explanation,
                    why=_why(query, entry, nm, score, explanation))
 
